@@ -1,0 +1,74 @@
+"""The application: the route table, read top to bottom, and what happens at start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from liveboard import ROOT, keys, migrate
+from liveboard.config import Settings
+from liveboard.db import Database
+from liveboard.domain.errors import DomainError
+from liveboard.live.hub import Hub
+from liveboard.web import htmx
+from liveboard.web.auth import HostRequired
+from liveboard.web.errors import domain_error, error_response, http_error
+from liveboard.web.security import Guard
+from liveboard.web.views import api, host, login, phone, report, screen
+
+
+def routes() -> list:
+    return [
+        *login.routes,
+        *api.routes,
+        *phone.routes,
+        *screen.routes,
+        *host.routes,
+        *report.routes,
+        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+    ]
+
+
+async def host_required(request: Request, exc: Exception) -> Response:
+    """401 for scripts and htmx; a person in a browser is taken to the login form and back."""
+    if htmx.is_htmx(request) or request.url.path.startswith("/api/") or request.method != "GET":
+        return error_response(request, 401, "Host login required.")
+    return RedirectResponse(f"/host/login?next={request.url.path}", status_code=303)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    database = database or Database(settings.database_url)
+    hub = Hub()
+    database.listeners.append(hub.publish)
+    password, generated = keys.admin_password(settings.admin_password)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(migrate.upgrade, database.engine)
+        app.state.secret_key = await asyncio.to_thread(keys.secret_key, database, settings.secret_key)
+        hub.start(asyncio.get_running_loop())
+        yield
+        database.dispose()
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(Guard)],
+        exception_handlers={HostRequired: host_required, DomainError: domain_error, HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.hub = hub
+    app.state.admin_password = password
+    app.state.admin_password_generated = generated
+    return app

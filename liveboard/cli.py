@@ -1,0 +1,245 @@
+"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events.
+
+`python run.py` without a subcommand serves, so `python run.py --demo --port 8080` works as the contract says.
+Errors a person can fix (a bad event file, an unknown slug) print `error: …` and exit 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from liveboard import migrate
+from liveboard.config import Settings
+from liveboard.db import Database
+from liveboard.domain import events
+from liveboard.domain import purge as purging
+from liveboard.domain.errors import DomainError
+from liveboard.eventfile import EventFileError, export_event, import_event, load_toml
+from liveboard.models import Event
+
+USAGE_ERROR = 2
+#: Events listed with their addresses at start; an installation with many keeps its banner short.
+BANNER_EVENTS = 10
+
+
+class CliError(Exception):
+    """A problem the person at the keyboard can fix; printed as `error: …` with exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(_with_default_command(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        return args.run(args)
+    except (CliError, EventFileError, DomainError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except SQLAlchemyError as error:
+        print(f"error: database: {error.__class__.__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """No subcommand means `serve`, also when only serve's flags are given (`run.py --demo`)."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        return ["serve", *argv]
+    return argv
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liveboard", description="LiveBoard: the live part of citizen dialogue.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the app (the default)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--demo", action="store_true", help="load the demo event first, unless it is there")
+    serve.set_defaults(run=cmd_serve)
+
+    assets = commands.add_parser("assets", help="fetch the pinned front-end files and check their hashes")
+    assets.set_defaults(run=cmd_assets)
+
+    load = commands.add_parser("import", help="create or update an event from a TOML file")
+    load.add_argument("file", metavar="FILE.toml")
+    load.set_defaults(run=cmd_import)
+
+    export = commands.add_parser("export", help="print an event (host view, with notes)")
+    export.add_argument("slug", metavar="SLUG")
+    export.add_argument("--format", choices=sorted(EXPORTERS), default="json", help="output format (default json)")
+    export.set_defaults(run=cmd_export)
+
+    purge = commands.add_parser("purge", help="after an event: remove what identifies its participants")
+    purge.add_argument("slug", metavar="SLUG")
+    purge.add_argument("--yes", action="store_true", help="really do it (without it, only say what would go)")
+    purge.set_defaults(run=cmd_purge)
+    return parser
+
+
+@contextmanager
+def _database(settings: Settings | None = None) -> Iterator[Database]:
+    """The configured database, migrated to the current schema before anything reads it."""
+    database = Database((settings or Settings.from_env()).database_url)
+    try:
+        migrate.upgrade(database.engine)
+        yield database
+    finally:
+        database.dispose()
+
+
+# --- serve -----------------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings.from_env()
+    database = Database(settings.database_url)
+    migrate.upgrade(database.engine)
+    _ensure_assets()
+    if args.demo:
+        from liveboard.demo import load_demo
+
+        load_demo(database)
+    from liveboard.app import create_app
+
+    app = create_app(settings, database)
+    with database.read() as db:
+        known = events.all_events(db)
+    print(_banner(_base_url(settings, args.host, args.port), known, app.state, demo_first=args.demo), flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ws=_ws_protocol(),
+        ws_per_message_deflate=False,
+        log_level="info",
+        lifespan="on",
+    )
+    return 0
+
+
+def _ensure_assets() -> None:
+    """Fetch htmx when missing. Offline, start anyway: pages still work as plain forms, without live updates."""
+    from liveboard.assets import AssetError, ensure_assets
+
+    try:
+        ensure_assets()
+    except AssetError as error:
+        print(f"warning: front-end files are missing and could not be fetched: {error}", file=sys.stderr)
+        print("warning: pages work without live updates until `liveboard assets` succeeds.", file=sys.stderr)
+
+
+def _ws_protocol() -> str:
+    """The sans-I/O websockets implementation where this uvicorn has it (0.35+): the legacy one is deprecated."""
+    from uvicorn.config import WS_PROTOCOLS
+
+    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+
+
+def _base_url(settings: Settings, host: str, port: int) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _banner(base: str, known: list[Event], state: Any, *, demo_first: bool) -> str:
+    if demo_first:
+        known = sorted(known, key=lambda e: e.slug != "demo")
+    lines = ["", f"LiveBoard is running at {base}"]
+    for event in known[:BANNER_EVENTS]:
+        lines += [
+            "",
+            f"  {event.title} ({event.slug})",
+            f"    phones:  {base}/e/{event.slug}",
+            f"    screen:  {base}/e/{event.slug}/screen",
+            f"    host:    {base}/e/{event.slug}/host",
+        ]
+    if len(known) > BANNER_EVENTS:
+        lines.append(f"  … and {len(known) - BANNER_EVENTS} more events")
+    if not known:
+        lines += ["", "  No events yet: `liveboard import FILE.toml` adds one, `python run.py --demo` the demo."]
+    lines += ["", f"Host login: {base}/host/login"]
+    if getattr(state, "admin_password_generated", False):
+        lines += [
+            f"Host password (generated for this run): {state.admin_password}",
+            "  Set LIVEBOARD_ADMIN_PASSWORD to choose one that survives a restart.",
+        ]
+    return "\n".join([*lines, ""])
+
+
+# --- assets, import, export, purge ----------------------------------------------------------------------------
+
+
+def cmd_assets(_args: argparse.Namespace) -> int:
+    from liveboard.assets import AssetError, fetch_assets
+
+    try:
+        paths = fetch_assets(force=True)
+    except AssetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    data = load_toml(args.file)  # a bad file is refused before the database is touched
+    with _database() as database:
+        result = import_event(database, data)
+    print(result.summary())
+    return 0
+
+
+def _export_json(db: Session, event: Event) -> str:
+    return json.dumps(export_event(db, event), ensure_ascii=False, indent=2)
+
+
+#: Export formats by name; each turns an event into the text printed. Markdown and CSV plug in here.
+EXPORTERS: dict[str, Callable[[Session, Event], str]] = {"json": _export_json}
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _database() as database, database.read() as db:
+        event = events.by_slug(db, args.slug)
+        print(EXPORTERS[args.format](db, event))
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    with _database() as database:
+        if not args.yes:
+            with database.read() as db:
+                event = events.by_slug(db, args.slug)
+                raise CliError(_purge_warning(event, purging.preview(db, event)))
+        with database.write() as db:
+            event = events.by_slug(db, args.slug)
+            counts = purging.purge(db, event)
+    print(
+        f"Purged {args.slug}: {counts['participants']} participants, {counts['notes']} notes and "
+        f"{counts['pitches']} pitches no longer identify anyone. Pitches, notes and counts are kept."
+    )
+    return 0
+
+
+def _purge_warning(event: Event, counts: dict[str, int]) -> str:
+    lines = [
+        f"purge needs --yes. For {event.slug} it would remove:",
+        f"  - the cookie tokens and names of {counts['participants']} participants"
+        " (their phones no longer link to anything they did)",
+        f"  - the author names and participant links of {counts['notes']} notes",
+        f"  - the participant links of {counts['pitches']} pitches, and their author names when sent from a phone",
+        "It keeps the anonymous harvest: pitches, notes, interest and presence counts.",
+    ]
+    if event.phase != "ended":
+        lines.append(f"The event is still in its {event.phase} phase: phones in use now would lose their link.")
+    lines.append(f"Run `liveboard purge {event.slug} --yes` to do it. It cannot be undone.")
+    return "\n".join(lines)

@@ -1,0 +1,30 @@
+"""Settings: environment variables first, command-line flags on top."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///liveboard.db"
+    broadcast_url: str = "memory://"
+    admin_password: str | None = None
+    secret_key: str | None = None
+    #: The public base URL printed on screens and in QR codes; derived from the request when empty.
+    public_url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: str | None) -> Settings:
+        env = os.environ
+        values: dict[str, str | None] = {
+            "database_url": env.get("LIVEBOARD_DATABASE_URL") or "sqlite:///liveboard.db",
+            "broadcast_url": env.get("LIVEBOARD_BROADCAST_URL") or "memory://",
+            "admin_password": env.get("LIVEBOARD_ADMIN_PASSWORD") or None,
+            "secret_key": env.get("LIVEBOARD_SECRET_KEY") or None,
+            "public_url": env.get("LIVEBOARD_PUBLIC_URL") or "",
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,81 @@
+"""The database: one engine per process, short transactions, and the hand-off of committed changes.
+
+SQLite runs in WAL mode with a busy timeout, and write transactions start with BEGIN IMMEDIATE so two writers
+queue for the lock instead of failing halfway through. Every write transaction of an event bumps the event's
+version first (see `domain.changes`), which on PostgreSQL locks the event row: writes to one event are
+serialised, and the rules that span rows (capacity, a pitch once per round) hold under concurrency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from liveboard.domain.changes import Change, take_changes
+
+Listener = Callable[[list[Change]], None]
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, instead of pysqlite's implicit, deferred one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if parsed.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """Sessions for reading and for writing, and the listeners told about committed changes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._writer = self.engine.execution_options(writer=True) if self.is_sqlite else self.engine
+        self.listeners: list[Listener] = []
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends, then tells the listeners what changed."""
+        with Session(self._writer, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                take_changes(session)
+                raise
+            changes = take_changes(session)
+        if changes:
+            for listener in self.listeners:
+                listener(changes)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,43 @@
+"""Committed changes: the one place where an event's version rises and its change is recorded.
+
+Each write bumps the event's version inside its transaction and notes what changed on the session;
+`Database.write` hands the notes to the live layer only after the commit succeeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from liveboard.models import Event
+
+
+@dataclass(frozen=True)
+class Change:
+    event_id: int
+    slug: str
+    version: int
+    #: What changed, e.g. "pitch", "interest", "presence", "schedule", "announcement", "event".
+    kind: str
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def bump(db: Session, event: Event, kind: str, **ids: int) -> int:
+    """Raise the event's version and record the change. Call it first in a write: it takes the event's row lock."""
+    version = db.exec(  # type: ignore[call-overload]
+        update(Event).where(Event.id == event.id).values(version=Event.version + 1).returning(Event.version)
+    ).scalar_one()
+    event.version = version
+    db.info.setdefault("changes", []).append(Change(event.id, event.slug, version, kind, dict(ids)))  # type: ignore[arg-type]
+    return version
+
+
+def take_changes(db: Session) -> list[Change]:
+    return db.info.pop("changes", [])
+
+
+def tag(db: Session, **ids: int) -> None:
+    """Add ids known only after the insert (a new row's id) to the change this transaction recorded last."""
+    db.info["changes"][-1].ids.update(ids)

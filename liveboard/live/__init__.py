@@ -1,0 +1,1 @@
+"""The live layer: committed changes of an event, turned into fragments and sent to every connected client."""

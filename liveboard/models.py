@@ -1,0 +1,215 @@
+"""The tables. Invariants that must hold under concurrency are constraints here, not only checks in Python.
+
+Times are aware datetimes in UTC (SQLModel's UTCDateTime); an event's `timezone` says how to show them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fk(target: str, *, ondelete: str = "CASCADE", nullable: bool = False, index: bool = True) -> Column:
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
+
+
+PITCH_STATUSES = ("pending", "approved", "rejected", "merged")
+NOTE_KINDS = ("idea", "experience", "proposal")
+PHASES = ("setup", "pitching", "running", "ended")
+
+
+class Setting(SQLModel, table=True):
+    """Installation-wide values that must survive restarts and be shared by every instance (the secret key)."""
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(max_length=400)
+
+
+class Event(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("phase IN ('setup', 'pitching', 'running', 'ended')", name="event_phase"),
+        CheckConstraint("version >= 0", name="event_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True, index=True)
+    title: str = Field(max_length=200)
+    language: str = Field(default="da", max_length=5)
+    venue: str = Field(default="", max_length=200)
+    timezone: str = Field(default="Europe/Copenhagen", max_length=60)
+    starts: datetime | None = None
+    ends: datetime | None = None
+    phase: str = Field(default="pitching", max_length=10)
+    pitching_open: bool = True
+    #: Rises with every committed change of the event; clients use it to know what they have seen.
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Room(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("event_id", "name", name="room_name_unique"),
+        CheckConstraint("capacity > 0", name="room_capacity_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    name: str = Field(max_length=60)
+    capacity: int
+    location: str = Field(default="", max_length=120)
+    position: int = 0
+
+
+class Round(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("event_id", "label", name="round_label_unique"),
+        CheckConstraint("ends > starts", name="round_ends_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    label: str = Field(max_length=60)
+    starts: datetime
+    ends: datetime
+
+
+class Participant(SQLModel, table=True):
+    """An anonymous person at one event, known only by the random token in their signed cookie.
+
+    `liveboard purge` clears `token` and `name`: the rows (and so the counts) stay, the link to a person goes.
+    """
+
+    __table_args__ = (UniqueConstraint("event_id", "token", name="participant_token_unique"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    token: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=60)
+    lang: str | None = Field(default=None, max_length=5)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Pitch(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'merged')", name="pitch_status"),
+        CheckConstraint("(status = 'merged') = (merged_into_id IS NOT NULL)", name="pitch_merged_has_target"),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="pitch_not_merged_into_itself"),
+        Index("pitch_event_status", "event_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id", index=False))
+    title: str = Field(max_length=80)
+    story: str = Field(default="", max_length=600)
+    author: str = Field(default="", max_length=60)
+    status: str = Field(default="pending", max_length=10)
+    merged_into_id: int | None = Field(default=None, sa_column=fk("pitch.id", ondelete="RESTRICT", nullable=True))
+    participant_id: int | None = Field(default=None, sa_column=fk("participant.id", ondelete="SET NULL", nullable=True))
+    #: "phone" when a participant sent it, "host" when typed in from a paper card.
+    source: str = Field(default="phone", max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Interest(SQLModel, table=True):
+    """One row per participant and pitch: the primary key is the once-per-person rule."""
+
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    )
+    pitch_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pitch.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Session(SQLModel, table=True):
+    """A pitch placed in a room × round. One session per cell is a unique constraint.
+
+    That a pitch holds at most one cell per round is kept by the scheduling transaction, which locks the event
+    row first: a unique constraint there would make a swap of two sessions' pitches impossible in one step.
+    """
+
+    __tablename__ = "session"
+    __table_args__ = (
+        UniqueConstraint("room_id", "round_id", name="session_cell_unique"),
+        UniqueConstraint("id", "round_id", name="session_id_round"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    pitch_id: int = Field(sa_column=fk("pitch.id", ondelete="RESTRICT"))
+    room_id: int = Field(sa_column=fk("room.id", ondelete="RESTRICT"))
+    round_id: int = Field(sa_column=fk("round.id", ondelete="RESTRICT"))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Presence(SQLModel, table=True):
+    """Who is in which session now. At most one per participant and round, by constraint.
+
+    `round_id` repeats the session's round so the database can enforce the rule; the composite foreign key
+    keeps the copy true.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "round_id", name="presence_one_per_round"),
+        ForeignKeyConstraint(
+            ["session_id", "round_id"],
+            ["session.id", "session.round_id"],
+            name="presence_session_round",
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(sa_column=fk("participant.id", index=False))
+    round_id: int = Field(index=False)
+    session_id: int = Field(index=True)
+    since: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    """A harvest note. It belongs to the pitch as well as the session, so removing a session loses nothing."""
+
+    __table_args__ = (CheckConstraint("kind IN ('idea', 'experience', 'proposal')", name="note_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    pitch_id: int = Field(sa_column=fk("pitch.id", ondelete="RESTRICT"))
+    session_id: int | None = Field(default=None, sa_column=fk("session.id", ondelete="SET NULL", nullable=True))
+    participant_id: int | None = Field(
+        default=None, sa_column=fk("participant.id", ondelete="SET NULL", nullable=True, index=False)
+    )
+    kind: str = Field(max_length=12)
+    text: str = Field(max_length=1000)
+    author: str = Field(default="", max_length=60)
+    hidden: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Announcement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    text: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only record of every host action: who did what to which thing, and when."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int | None = Field(default=None, sa_column=fk("event.id", nullable=True))
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(default="host", max_length=60)
+    action: str = Field(max_length=60)
+    subject: str = Field(default="", max_length=60)
+    detail: str = Field(default="", max_length=4000)

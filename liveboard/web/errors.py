@@ -1,0 +1,78 @@
+"""Turning domain errors into responses people can act on: 422 (bad input), 409 (conflict), 404."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from liveboard import i18n
+from liveboard.domain.errors import N_, Conflict, DomainError, Invalid, NotFound
+from liveboard.web import htmx
+from liveboard.web.templating import render
+
+#: Field names as people read them; the domain speaks of `title`, a person of "Title".
+FIELD_LABELS = {
+    "title": N_("Title"),
+    "story": N_("Story"),
+    "author": N_("Name"),
+    "kind": N_("Kind"),
+    "text": N_("Text"),
+    "name": N_("Name"),
+    "capacity": N_("Capacity"),
+    "location": N_("Location"),
+    "label": N_("Label"),
+    "starts": N_("Start"),
+    "ends": N_("End"),
+    "room_id": N_("Room"),
+    "round_id": N_("Round"),
+    "pitch_id": N_("Pitch"),
+    "into": N_("Merge into"),
+    "other": N_("Swap with"),
+    "phase": N_("Phase"),
+    "password": N_("Password"),
+    "id": N_("Id"),
+}
+
+STATUS = {Invalid: 422, Conflict: 409, NotFound: 404}
+
+
+def message(error: DomainError) -> str:
+    params = dict(error.params)
+    if error.field is not None:
+        params["field"] = i18n.gettext(FIELD_LABELS.get(error.field, error.field))
+    return i18n.gettext(error.message).format(**params)
+
+
+def status_of(error: DomainError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+
+
+def error_response(request: Request, status: int, text: str, field: str | None = None) -> Response:
+    if request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"error": text, "field": field}, status_code=status)
+    if htmx.is_htmx(request):
+        # The error goes to the page's message area, not into the element the action meant to replace.
+        html = render("_error.html", message=text, field=field, status=status)
+        return HTMLResponse(html, status_code=status, headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    back = request.headers.get("referer") or "/"
+    return HTMLResponse(
+        render("error.html", request=request, message=text, status=status, back=back), status_code=status
+    )
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return error_response(request, status_of(exc), message(exc), exc.field)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    texts = {
+        403: N_("This request came from another site and was refused."),
+        404: N_("There is nothing here."),
+        405: N_("This address does not take that kind of request."),
+        413: N_("The form is too large."),
+    }
+    text = exc.detail if exc.detail and exc.status_code not in texts else texts.get(exc.status_code, exc.detail)
+    return error_response(request, exc.status_code, i18n.gettext(str(text)))

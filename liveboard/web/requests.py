@@ -1,0 +1,56 @@
+"""Helpers every view uses: database work off the event loop, form fields, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from liveboard.db import Database
+
+T = TypeVar("T")
+MAX_FORM_BYTES = 64 * 1024
+
+
+def database(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def read(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in a read session on a worker thread: the event loop keeps serving WebSockets meanwhile."""
+    db = database(request)
+
+    def run() -> T:
+        with db.read() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
+async def write(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in one write transaction; it commits when `work` returns and rolls back when it raises."""
+    db = database(request)
+
+    def run() -> T:
+        with db.write() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
+async def form(request: Request) -> dict[str, object]:
+    """The posted fields. A body too large to be a human's form is refused before it is parsed."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        raise HTTPException(413)
+    data = await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

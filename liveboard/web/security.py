@@ -1,0 +1,96 @@
+"""Rules every request obeys: same-origin POSTs and WebSockets, security headers, and the request's language.
+
+A pure ASGI middleware: it sees WebSocket handshakes too, and costs nothing per frame.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from liveboard import i18n
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+LANG_COOKIE = "lb_lang"
+
+
+def same_origin(headers: Headers, allowed: set[str]) -> bool:
+    """True when the request comes from a page of this site: by Origin, or by the browser's Sec-Fetch-Site."""
+    origin = headers.get("origin")
+    if origin and origin != "null":
+        return urlsplit(origin).netloc.lower() in allowed | {headers.get("host", "").lower()}
+    return headers.get("sec-fetch-site") == "same-origin"
+
+
+def language(scope: Scope, headers: Headers) -> tuple[str, str | None]:
+    """The request's language, and the one to remember in a cookie when `?lang=` asked for a change."""
+    asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+    chosen = i18n.pick(asked)
+    if chosen:
+        return chosen, chosen
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get("cookie", ""))
+    except Exception:
+        return i18n.DEFAULT, None
+    remembered = i18n.pick(cookie[LANG_COOKIE].value) if LANG_COOKIE in cookie else None
+    return remembered or i18n.DEFAULT, None
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, allowed_hosts: set[str] | None = None) -> None:
+        self.app = app
+        self.allowed = {h.lower() for h in (allowed_hosts or set())}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        lang, remember = language(scope, headers)
+        scope.setdefault("state", {})["lang"] = lang
+        cross_site = (
+            (scope["type"] == "http" and scope["method"] in UNSAFE_METHODS) or scope["type"] == "websocket"
+        ) and not same_origin(headers, self.allowed)
+        # A WebSocket handshake without Origin comes from no browser page; only a foreign Origin is refused.
+        if scope["type"] == "websocket" and "origin" not in headers:
+            cross_site = False
+        with i18n.using(lang):
+            if cross_site:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008, "reason": "cross-site"})
+                    return
+                refused = PlainTextResponse(
+                    i18n.gettext("This request came from another site and was refused."), status_code=403
+                )
+                await refused(scope, receive, self._with_headers(send, None))
+                return
+            await self.app(scope, receive, self._with_headers(send, remember) if scope["type"] == "http" else send)
+
+    @staticmethod
+    def _with_headers(send: Send, remember: str | None) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS:
+                    if key.decode() not in headers:
+                        headers.raw.append((key, value))
+                if remember:
+                    headers.append("set-cookie", f"{LANG_COOKIE}={remember}; Path=/; Max-Age=31536000; SameSite=Lax")
+            await send(message)
+
+        return wrapped

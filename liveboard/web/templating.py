@@ -1,0 +1,47 @@
+"""Jinja2 templates: autoescaped everywhere, with gettext and Babel formatting bound to the current language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from liveboard import ROOT, i18n
+
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(ROOT / "templates"),
+    # Markdown exports escape with their own filter; everything else is HTML and always escaped.
+    autoescape=jinja2.select_autoescape(disabled_extensions=("md",), default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
+ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
+ENV.filters["time"] = i18n.time
+ENV.filters["datetime"] = i18n.date_time
+ENV.filters["number"] = i18n.number
+ENV.filters["local_input"] = lambda moment, timezone: i18n.local(moment, timezone).strftime("%Y-%m-%dT%H:%M")
+ENV.globals["lang"] = i18n.current.get
+ENV.globals["LANGUAGES"] = i18n.LANGUAGES
+
+
+def markdown_text(value: object) -> str:
+    """User text inside Markdown: characters that would start markup or HTML are escaped, lines kept flat."""
+    text = " ".join(str(value).split())
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~" else c for c in text)
+
+
+ENV.filters["md"] = markdown_text
+
+
+def render(name: str, **context: Any) -> str:
+    """Render a page or fragment in the current language. The live layer calls this too, without a request."""
+    return ENV.get_template(name).render(**context)
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("request", request)
+    return HTMLResponse(render(name, **context), status_code=status_code)

@@ -1,0 +1,158 @@
+"""The participant's phone: join, pitch, mark interest, see the board, pick a session, add notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from liveboard.domain import board, events, notes, participants, pitches, presence, schedule
+from liveboard.domain.errors import Invalid
+from liveboard.models import Event, Participant
+from liveboard.web import auth, htmx
+from liveboard.web.errors import message
+from liveboard.web.requests import form, now, read, write
+from liveboard.web.templating import page, render
+
+
+def personal(db: Session, slug: str, token: str | None) -> dict[str, Any]:
+    """Everything the phone page shows, from one read: the shared board and this person's marks on it."""
+    event = events.by_slug(db, slug)
+    participant = participants.find(db, event, token)
+    the_board = board.load(db, event, now())
+    mine = presence.sessions_of(db, event, participant)
+    return {
+        "event": event,
+        "board": the_board,
+        "mine": mine,
+        "interested": pitches.interested_in(db, event, participant),
+        "where": the_board.whereabouts(mine),
+        "here": the_board.current_cell(mine),
+    }
+
+
+def with_cookie(request: Request, response: Response, token: str, new: bool) -> Response:
+    if new:
+        auth.set_participant_cookie(request, response, token)
+    return response
+
+
+async def phone(request: Request) -> Response:
+    token, new = auth.ensure_participant_token(request)
+    context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
+    return with_cookie(request, page(request, "phone.html", **context), token, new)
+
+
+async def session_page(request: Request) -> Response:
+    """A session's own page, opened from the QR code on its door sign: one big "I'm here" button."""
+    token, new = auth.ensure_participant_token(request)
+
+    def load(db: Session) -> dict[str, Any]:
+        context = personal(db, request.path_params["slug"], token)
+        slot = schedule.get(db, context["event"], request.path_params["id"])
+        context["cell"] = context["board"].by_session[slot.id]
+        return context
+
+    context = await read(request, load)
+    return with_cookie(request, page(request, "session.html", **context), token, new)
+
+
+async def act(request: Request, work: Any) -> tuple[str, bool]:
+    """Run a participant's action in one transaction, creating the participant on their first action."""
+    token, new = auth.ensure_participant_token(request)
+    slug = request.path_params["slug"]
+
+    def run(db: Session) -> None:
+        event = events.by_slug(db, slug)
+        participant = participants.get_or_create(db, event, token, lang=request.state.lang)
+        work(db, event, participant)
+
+    await write(request, run)
+    return token, new
+
+
+def back_to(request: Request, anchor: str = "") -> str:
+    return f"/e/{request.path_params['slug']}{anchor}"
+
+
+async def fragments(request: Request, token: str, *names: str, **extra: Any) -> str:
+    """The page's fragments after an action, the first swapped into the target, the rest out of band."""
+    context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
+    context.update(extra)
+    return "".join(render(name, request=request, oob=i > 0, **context) for i, name in enumerate(names))
+
+
+async def submit_pitch(request: Request) -> Response:
+    fields = await form(request)
+    try:
+        token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))
+    except Invalid as error:
+        return await form_error(request, "_pitch_form.html", fields, error)
+    fragment = await fragments(request, token, "_pitch_form.html", sent=True) if htmx.is_htmx(request) else None
+    return with_cookie(request, htmx.done(request, back_to(request, "?sent=1#pitch-form"), fragment), token, new)
+
+
+async def form_error(request: Request, template: str, fields: dict[str, object], error: Invalid) -> Response:
+    """A refused form comes back with what the person typed and what is wrong, so nothing they wrote is lost."""
+    token, _ = auth.ensure_participant_token(request)
+    context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
+    if not htmx.is_htmx(request):
+        return page(
+            request, "phone.html", status_code=422, values=fields, error=message(error), failed=template, **context
+        )
+    html = render(template, request=request, values=fields, error=message(error), failed=template, **context)
+    return HTMLResponse(html, status_code=422)
+
+
+async def toggle_interest(request: Request) -> Response:
+    pitch_id = request.path_params["id"]
+    token, new = await act(request, lambda db, event, who: pitches.toggle_interest(db, event, who, pitch_id))
+    fragment = None
+    if htmx.is_htmx(request):
+        context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
+        pitch = next(p for p in context["board"].pitches if str(p.id) == pitch_id)
+        fragment = render("_pitch.html", request=request, pitch=pitch, **context)
+    return with_cookie(request, htmx.done(request, back_to(request, f"#pitch-{pitch_id}"), fragment), token, new)
+
+
+async def join(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    token, new = await act(request, lambda db, event, who: presence.join(db, event, who, session_id))
+    fragment = await fragments(request, token, "_my_evening.html", "_board.html") if htmx.is_htmx(request) else None
+    return with_cookie(request, htmx.done(request, back_to(request, "#my-evening"), fragment), token, new)
+
+
+async def leave(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    token, new = await act(request, lambda db, event, who: presence.leave(db, event, who, session_id))
+    fragment = await fragments(request, token, "_my_evening.html", "_board.html") if htmx.is_htmx(request) else None
+    return with_cookie(request, htmx.done(request, back_to(request, "#board"), fragment), token, new)
+
+
+async def add_note(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    fields = await form(request)
+
+    def work(db: Session, event: Event, who: Participant) -> None:
+        notes.add(db, event, who, session_id, fields)
+
+    try:
+        token, new = await act(request, work)
+    except Invalid as error:
+        return await form_error(request, "_note_form.html", fields, error)
+    fragment = await fragments(request, token, "_my_evening.html", noted=True) if htmx.is_htmx(request) else None
+    return with_cookie(request, htmx.done(request, back_to(request, "?noted=1#my-evening"), fragment), token, new)
+
+
+routes = [
+    Route("/e/{slug}", phone),
+    Route("/e/{slug}/sessions/{id}", session_page),
+    Route("/e/{slug}/pitches", submit_pitch, methods=["POST"]),
+    Route("/e/{slug}/pitches/{id}/interest", toggle_interest, methods=["POST"]),
+    Route("/e/{slug}/sessions/{id}/join", join, methods=["POST"]),
+    Route("/e/{slug}/sessions/{id}/leave", leave, methods=["POST"]),
+    Route("/e/{slug}/sessions/{id}/notes", add_note, methods=["POST"]),
+]

@@ -1,0 +1,63 @@
+"""The wall screen (the board, read from five metres) and the door sign of one room (`?room=ID`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from liveboard import qr
+from liveboard.domain import board, events
+from liveboard.domain.errors import N_, NotFound
+from liveboard.web.requests import now, read
+from liveboard.web.templating import page
+from liveboard.web.urls import public_base, short
+
+ROOMS_PER_PAGE = 8
+
+
+def pages(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+async def screen(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    room_id = request.query_params.get("room")
+
+    def load(db: Session) -> dict[str, Any]:
+        event = events.by_slug(db, slug)
+        the_board = board.load(db, event, now())
+        context: dict[str, Any] = {"event": event, "board": the_board}
+        if room_id is not None:
+            room = next((r for r in the_board.rooms if str(r.id) == room_id), None)
+            if room is None:
+                raise NotFound(N_("There is no such room in this event."))
+            context["room"] = room
+            clock = the_board.clock
+            context["now_cell"] = the_board.cell(room, clock.current) if clock.current else None
+            context["next_cell"] = the_board.cell(room, clock.next) if clock.next else None
+        return context
+
+    context = await read(request, load)
+    base = public_base(request)
+    if "room" in context:
+        cell = context["now_cell"] or context["next_cell"]
+        target = f"{base}/e/{slug}/sessions/{cell.session.id}" if cell else f"{base}/e/{slug}"
+        return page(request, "door.html", qr=qr.svg(target), url=target, short_url=short(target), **context)
+    phone_url = f"{base}/e/{slug}"
+    room_pages = pages(context["board"].rooms, ROOMS_PER_PAGE)
+    return page(
+        request,
+        "screen.html",
+        qr=qr.svg(phone_url),
+        url=phone_url,
+        short_url=short(phone_url),
+        pages=room_pages,
+        **context,
+    )
+
+
+routes = [Route("/e/{slug}/screen", screen)]

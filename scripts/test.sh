@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Lint and test LiveBoard. Extra arguments go to pytest, e.g. scripts/test.sh -k assets
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# shellcheck source=scripts/setup.sh
+source scripts/setup.sh
+
+# Debian packages the tests need (space-separated), e.g. chromium postgresql redis-server.
+APT_PACKAGES=""
+
+# Installed automatically only on CI or when we are root with apt-get: never touch a
+# developer's machine behind their back.
+ensure_apt_packages() {
+    local pkg status sudo="" missing=()
+    [ -n "${APT_PACKAGES//[[:space:]]/}" ] || return 0
+    command -v apt-get >/dev/null 2>&1 || return 0
+    if [ "${CI:-}" != "true" ] && [ "$(id -u)" != "0" ]; then
+        return 0
+    fi
+    for pkg in $APT_PACKAGES; do
+        status="$(dpkg -s "$pkg" 2>/dev/null || true)"
+        if [[ "$status" != *"Status: install ok installed"* ]]; then
+            missing+=("$pkg")
+        fi
+    done
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    if [ "$(id -u)" != "0" ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "error: missing Debian packages ${missing[*]}, and not root and no sudo to install them" >&2
+            exit 1
+        fi
+        sudo="sudo"
+    fi
+    echo "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+ensure_apt_packages
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+exec .venv/bin/python -m pytest "$@"
