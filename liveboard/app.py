@@ -22,6 +22,7 @@ from liveboard.live.hub import Hub
 from liveboard.web import htmx
 from liveboard.web.auth import HostRequired
 from liveboard.web.errors import domain_error, error_response, http_error
+from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
 from liveboard.web.views import api, host, login, phone, report, screen
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.hub = hub
+    app.state.limiter = Limiter()
     app.state.admin_password = password
     app.state.admin_password_generated = generated
     return app

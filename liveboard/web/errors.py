@@ -73,6 +73,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
         404: N_("There is nothing here."),
         405: N_("This address does not take that kind of request."),
         413: N_("The form is too large."),
+        429: N_("Too many attempts. Wait a minute and try again."),
     }
     text = exc.detail if exc.detail and exc.status_code not in texts else texts.get(exc.status_code, exc.detail)
     return error_response(request, exc.status_code, i18n.gettext(str(text)))

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from liveboard import i18n
 from liveboard.domain import events
 from liveboard.keys import password_matches
-from liveboard.web import auth
+from liveboard.web import auth, ratelimit
 from liveboard.web.requests import form, read
 from liveboard.web.templating import page
 
@@ -30,6 +30,7 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
+    ratelimit.limiter(request).hit(ratelimit.LOGIN, "login", ratelimit.client_key(request))
     fields = await form(request)
     target = safe_next(fields.get("next"))
     password = fields.get("password")

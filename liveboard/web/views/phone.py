@@ -12,7 +12,7 @@ from starlette.routing import Route
 from liveboard.domain import board, events, notes, participants, pitches, presence, schedule
 from liveboard.domain.errors import Invalid
 from liveboard.models import Event, Participant
-from liveboard.web import auth, htmx
+from liveboard.web import auth, htmx, ratelimit
 from liveboard.web.errors import message
 from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
@@ -86,6 +86,8 @@ async def fragments(request: Request, token: str, *names: str, **extra: Any) -> 
 
 
 async def submit_pitch(request: Request) -> Response:
+    token, _ = auth.ensure_participant_token(request)
+    ratelimit.limiter(request).hit(ratelimit.PITCH, "pitch", token)
     fields = await form(request)
     try:
         token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))

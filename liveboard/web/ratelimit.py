@@ -1,0 +1,33 @@
+"""Rate limits on the doors that invite abuse: guessing the hosts' password, flooding the pitch queue.
+
+The `limits` library keeps moving windows in memory; a cluster would point it at Redis instead.
+"""
+
+from __future__ import annotations
+
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+LOGIN = parse("10/minute")
+PITCH = parse("20/minute")
+
+
+class Limiter:
+    def __init__(self) -> None:
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, item: RateLimitItem, *keys: str) -> None:
+        """Count one attempt; past the limit, refuse with 429 and say when to try again."""
+        if not self.limiter.hit(item, *keys):
+            raise HTTPException(429, "Too many attempts. Wait a minute and try again.")
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limiter(request: Request) -> Limiter:
+    return request.app.state.limiter
