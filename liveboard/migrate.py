@@ -34,3 +34,10 @@ def revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.revision(cfg, message=message, autogenerate=True)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    cfg = config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)

@@ -92,20 +92,23 @@ async def submit_pitch(request: Request) -> Response:
     try:
         token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))
     except Invalid as error:
-        return await form_error(request, "_pitch_form.html", fields, error)
+        return await form_error(request, "_pitch_form.html", "_pitch_form.html", fields, error)
     fragment = await fragments(request, token, "_pitch_form.html", sent=True) if htmx.is_htmx(request) else None
     return with_cookie(request, htmx.done(request, back_to(request, "?sent=1#pitch-form"), fragment), token, new)
 
 
-async def form_error(request: Request, template: str, fields: dict[str, object], error: Invalid) -> Response:
-    """A refused form comes back with what the person typed and what is wrong, so nothing they wrote is lost."""
+async def form_error(
+    request: Request, fragment: str, failed: str, fields: dict[str, object], error: Invalid
+) -> Response:
+    """A refused form comes back with what the person typed and what is wrong, so nothing they wrote is lost.
+
+    `fragment` is what the form's htmx request swaps (the form itself, or the region around it)."""
     token, _ = auth.ensure_participant_token(request)
     context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
+    context.update(values=fields, error=message(error), failed=failed)
     if not htmx.is_htmx(request):
-        return page(
-            request, "phone.html", status_code=422, values=fields, error=message(error), failed=template, **context
-        )
-    html = render(template, request=request, values=fields, error=message(error), failed=template, **context)
+        return page(request, "phone.html", status_code=422, **context)
+    html = render(fragment, request=request, **context)
     return HTMLResponse(html, status_code=422)
 
 
@@ -144,7 +147,7 @@ async def add_note(request: Request) -> Response:
     try:
         token, new = await act(request, work)
     except Invalid as error:
-        return await form_error(request, "_note_form.html", fields, error)
+        return await form_error(request, "_my_evening.html", "_note_form.html", fields, error)
     fragment = await fragments(request, token, "_my_evening.html", noted=True) if htmx.is_htmx(request) else None
     return with_cookie(request, htmx.done(request, back_to(request, "?noted=1#my-evening"), fragment), token, new)
 
