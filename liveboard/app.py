@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from liveboard import ROOT, keys, migrate
+from liveboard import ROOT, i18n, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
@@ -43,7 +43,7 @@ def routes() -> list:
 async def host_required(request: Request, exc: Exception) -> Response:
     """401 for scripts and htmx; a person in a browser is taken to the login form and back."""
     if htmx.is_htmx(request) or request.url.path.startswith("/api/") or request.method != "GET":
-        return error_response(request, 401, "Host login required.")
+        return error_response(request, 401, i18n.gettext("Host login required."))
     return RedirectResponse(f"/host/login?next={request.url.path}", status_code=303)
 
 

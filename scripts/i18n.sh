@@ -37,7 +37,7 @@ trap 'rm -f "$new_pot"' EXIT
     --output-file="$new_pot" \
     --project=LiveBoard \
     --version=1 \
-    --copyright-holder="LiveBoard" \
+    --header-comment="# Messages of LiveBoard, made by scripts/i18n.sh from babel.cfg: do not edit by hand." \
     --add-comments=Translators: \
     --add-location=file \
     --sort-output \

@@ -17,6 +17,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from liveboard import ROOT, i18n
+from liveboard.web.templating import render
 
 LOCALE_DIR = Path(i18n.LOCALE_DIR)
 POT = LOCALE_DIR / "messages.pot"
@@ -58,6 +59,11 @@ def describe(label: str, items: set) -> str:
     return f"{label} ({len(items)}):\n" + "".join(f"    {item!r}\n" for item in sorted(items, key=repr))
 
 
+def forms(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A msgid or msgstr as a tuple: one item, or the plural forms."""
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
 def placeholders(text: str) -> list[str]:
     return sorted(f"%({m[0]})" if m[0] else f"{{{m[1]}}}" for m in PLACEHOLDER.findall(text))
 
@@ -94,8 +100,7 @@ def test_catalog_matches_the_code_and_templates(path: Path) -> None:
 def test_every_message_is_translated_and_none_is_fuzzy(lang: str) -> None:
     messages = catalog(po_path(lang))
     assert messages.locale is not None and str(messages.locale) == lang
-    strings = lambda m: m.string if isinstance(m.string, tuple | list) else (m.string,)  # noqa: E731
-    empty = {m.id for m in messages if m.id and not all(strings(m))}
+    empty = {m.id for m in messages if m.id and not all(forms(m.string))}
     fuzzy = {m.id for m in messages if m.id and m.fuzzy}
     assert not empty and not fuzzy, (
         f"{lang}/messages.po is not complete.\n"
@@ -110,8 +115,7 @@ def test_translations_keep_the_placeholders(lang: str) -> None:
     for m in catalog(po_path(lang)):
         if not m.id:
             continue
-        msgids = m.id if isinstance(m.id, tuple | list) else (m.id,)
-        msgstrs = m.string if isinstance(m.string, tuple | list) else (m.string,)
+        msgids, msgstrs = forms(m.id), forms(m.string)
         # Plural forms may leave out the count (Danish "én"), never add or rename a placeholder.
         allowed = set().union(*(placeholders(text) for text in msgids))
         for text in msgstrs:
@@ -154,3 +158,14 @@ def test_every_danish_text_is_used_by_the_running_app() -> None:
             if m.id and isinstance(m.id, str) and not m.context and i18n.gettext(m.id) != m.string
         ]
     assert not untranslated, f"i18n.gettext returns something else than da/messages.po for: {untranslated}"
+
+
+def test_a_template_renders_in_the_current_language() -> None:
+    i18n.translations.cache_clear()
+    pages = {}
+    for lang in i18n.LANGUAGES:
+        with i18n.using(lang):
+            pages[lang] = render("_my_evening.html", where=None, here=None, board=None, oob=False)
+    assert "Hvor skal jeg hen nu?" in pages["da"]
+    assert "Where do I go now?" in pages["en"]
+    assert pages["da"] != pages["en"]

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from liveboard.domain import participants
+from liveboard.domain.errors import N_
 
 PARTICIPANT_COOKIE = "lb_pid"
 HOST_COOKIE = "lb_host"
@@ -17,7 +18,7 @@ PARTICIPANT_MAX_AGE = 365 * 24 * 3600
 
 class HostRequired(HTTPException):
     def __init__(self) -> None:
-        super().__init__(401, "Host login required.")
+        super().__init__(401, N_("Host login required."))
 
 
 def _signers(request: Request) -> tuple[Signer, TimestampSigner]:
