@@ -376,9 +376,9 @@ def _check_status_change(db: Session, pitch: Pitch, spec: _PitchSpec) -> None:
 # --- export ----------------------------------------------------------------------------------------------------
 
 
-def export_event(db: Session, event: Event) -> dict[str, Any]:
-    """The contract's snapshot in host view, with the event's own fields and the (visible) harvest notes."""
-    snapshot = events.snapshot(db, event, host=True)
+def export_event(db: Session, event: Event, *, host: bool = True) -> dict[str, Any]:
+    """The contract's snapshot (host view unless `host` is false), with the event's fields and the visible notes."""
+    snapshot = events.snapshot(db, event, host=host)
     head = {
         "slug": snapshot.pop("slug"),
         "title": snapshot.pop("title"),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,28 @@ HOST_PASSWORD = "test-password"
 HX = {"HX-Request": "true"}
 
 
+def errors(page: str) -> str:
+    """The text of a page's or fragment's error messages (elements of class `error`), without markup."""
+    found = re.findall(r'<(p|div|span)\b[^>]*\bclass="[^"]*\berror\b[^"]*"[^>]*>(.*?)</\1>', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", " ".join(text for _, text in found)))
+
+
+def first_id(fragment: str) -> str | None:
+    """The id of a fragment's first element: what htmx swaps into its target."""
+    found = re.match(r'\s*<[a-z][a-z0-9]*\b[^>]*?\bid="([^"]+)"', fragment)
+    return found.group(1) if found else None
+
+
+def has_id(page: str, element_id: str) -> bool:
+    return re.search(rf'<[a-z][a-z0-9]*\b[^>]*\bid="{re.escape(element_id)}"', page) is not None
+
+
+def out_of_band(fragment: str, element_id: str) -> bool:
+    """Whether the fragment carries the element `element_id` as an htmx out-of-band swap."""
+    tag = rf'<[a-z][a-z0-9]*\b(?=[^>]*\bid="{re.escape(element_id)}")(?=[^>]*\bhx-swap-oob="true")[^>]*>'
+    return re.search(tag, fragment) is not None
+
+
 class LiveServer:
     """A running LiveBoard: its URL, a second `Database` on the same file for checking rows, and helpers."""
 
@@ -51,12 +77,17 @@ class LiveServer:
 
     # clients
 
-    def client(self, *, origin: bool = True, lang: str | None = "en", host: bool = False, **kwargs: Any) -> httpx.Client:
+    def client(
+        self, *, origin: bool = True, lang: str | None = "en", host: bool = False, **kwargs: Any
+    ) -> httpx.Client:
         """A browser of its own (own cookies). `lang="en"` pins messages to the English catalog so the tests'
         expectations do not depend on the translations; `lang=None` is a browser that never chose a language."""
         headers = {"Origin": self.url} if origin else {}
         headers.update(kwargs.pop("headers", {}))
-        client = httpx.Client(base_url=self.url, headers=headers, follow_redirects=False, timeout=30, **kwargs)
+        # Plain HTTP on loopback: no TLS, so no certificate store to load (it costs ~25 ms per client).
+        client = httpx.Client(
+            base_url=self.url, headers=headers, follow_redirects=False, timeout=30, verify=False, **kwargs
+        )
         if lang:
             client.cookies.set("lb_lang", lang, domain="127.0.0.1")
         self._clients.append(client)
@@ -138,6 +169,9 @@ class LiveServer:
 def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # A socket handed to uvicorn keeps Nagle on its connections: every keep-alive response would then wait ~40 ms
+    # for a delayed ACK. uvicorn binding its own port does not have this; the accepted sockets inherit NODELAY.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
@@ -153,15 +187,38 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The real app under uvicorn on 127.0.0.1, with the demo loaded into a SQLite file of its own."""
-    from liveboard.app import create_app
-
-    url = f"sqlite:///{tmp_path}/lb.db"
-    database = Database(url)
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo loaded, made once; every server starts from a copy of it."""
+    path = tmp_path_factory.mktemp("demo") / "lb.db"
+    database = Database(f"sqlite:///{path}")
     migrate.upgrade(database.engine)
     assert demo.load_demo(database)
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _stopping() -> Iterator[list[threading.Thread]]:
+    """Server threads told to stop. uvicorn takes a tick or two to wind down; they are joined once, at the end."""
+    threads: list[threading.Thread] = []
+    yield threads
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a test server did not stop"
+
+
+@pytest.fixture
+def server(tmp_path: Path, demo_file: Path, _stopping: list[threading.Thread]) -> Iterator[LiveServer]:
+    """The real app under uvicorn on 127.0.0.1, on a SQLite file of its own holding the demo (a copy of the
+    migrated, demo-loaded `demo_file`; the app migrates again at start, as it always does)."""
+    from liveboard.app import create_app
+
+    shutil.copyfile(demo_file, tmp_path / "lb.db")
+    url = f"sqlite:///{tmp_path}/lb.db"
+    database = Database(url)
     app = create_app(Settings(database_url=url, admin_password=HOST_PASSWORD))
     uv, thread, base = _serve(app)
     live = LiveServer(base, database)
@@ -170,7 +227,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     finally:
         live.close()
         uv.should_exit = True
-        thread.join(timeout=30)
+        _stopping.append(thread)
         database.dispose()
 
 
@@ -184,3 +241,93 @@ def client(server: LiveServer) -> httpx.Client:
 def host(server: LiveServer) -> httpx.Client:
     """A host's browser, logged in through POST /host/login."""
     return server.client(host=True)
+
+
+# --- every host action, as a working example on the demo --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostAction:
+    """One host POST that succeeds on a fresh demo: where it goes, what it sends, and what it leaves behind."""
+
+    path: str
+    data: dict[str, str]
+    #: The `action` of the audit row it adds.
+    audit: str
+    #: Where a plain form post is sent back to, on the console.
+    anchor: str
+    #: Host POSTs made first, so the action has something to act on.
+    setup: tuple[tuple[str, dict[str, str]], ...] = ()
+
+
+def host_actions(server: LiveServer) -> dict[str, HostAction]:
+    pitch, room, round_, slot = server.pitch, server.room, server.round, server.slot
+    r2, r3 = round_(2).id, round_(3).id
+    base = "/e/demo/host"
+    return {
+        "type-in": HostAction(
+            f"{base}/pitches", {"title": "Fra et papirkort", "author": "Værten"}, "pitch.type_in", "queue"
+        ),
+        "approve": HostAction(f"{base}/pitches/{pitch('motion').id}/approve", {}, "pitch.approve", "queue"),
+        "reject": HostAction(f"{base}/pitches/{pitch('motion').id}/reject", {}, "pitch.reject", "queue"),
+        "edit": HostAction(
+            f"{base}/pitches/{pitch('paedagogik').id}/edit",
+            {"title": "Ny pædagogik i vuggestuen", "story": "Rettet.", "author": "Jonas"},
+            "pitch.edit",
+            "queue",
+        ),
+        "merge": HostAction(
+            f"{base}/pitches/{pitch('stress-igen').id}/merge", {"into": str(pitch("stress").id)}, "pitch.merge", "queue"
+        ),
+        "place": HostAction(
+            f"{base}/sessions",
+            {"pitch_id": str(pitch("paedagogik").id), "room_id": str(room("Lokale 4").id), "round_id": str(r2)},
+            "session.place",
+            "grid",
+        ),
+        "move": HostAction(
+            f"{base}/sessions/{slot(2, 'Lokale 3').id}/move",
+            {"room_id": str(room("Lokale 4").id), "round_id": str(r2)},
+            "session.move",
+            "grid",
+        ),
+        "swap": HostAction(
+            f"{base}/sessions/{slot(2, 'Store sal').id}/swap",
+            {"other": str(slot(2, "Lokale 1").id)},
+            "session.swap",
+            "grid",
+        ),
+        "delete": HostAction(f"{base}/sessions/{slot(3, 'Lokale 2').id}/delete", {}, "session.remove", "grid"),
+        "announce": HostAction(f"{base}/announce", {"text": "Kaffen er klar i foyeren"}, "announce", "announce"),
+        "phase": HostAction(f"{base}/phase", {"phase": "ended"}, "event.phase", "event"),
+        "pitching": HostAction(f"{base}/pitching", {"open": "0"}, "event.pitching", "event"),
+        "room-add": HostAction(
+            f"{base}/rooms", {"name": "Lokale 5", "capacity": "12", "location": "2. sal"}, "room.add", "rooms"
+        ),
+        "room-edit": HostAction(
+            f"{base}/rooms/{room('Lokale 4').id}",
+            {"name": "Lokale 4", "capacity": "20", "location": "2. sal, for enden"},
+            "room.edit",
+            "rooms",
+        ),
+        "room-remove": HostAction(f"{base}/rooms/{room('Foyeren').id}/delete", {}, "room.remove", "rooms"),
+        "round-add": HostAction(
+            f"{base}/rounds",
+            {"label": "Runde 4", "starts": "2030-06-24T21:00", "ends": "2030-06-24T21:40"},
+            "round.add",
+            "rounds",
+        ),
+        "round-edit": HostAction(
+            f"{base}/rounds/{r3}",
+            {"label": "Sidste runde", "starts": "2030-06-24T20:00", "ends": "2030-06-24T20:40"},
+            "round.edit",
+            "rounds",
+        ),
+        "round-remove": HostAction(
+            f"{base}/rounds/{r3}/delete",
+            {},
+            "round.remove",
+            "rounds",
+            setup=tuple((f"{base}/sessions/{slot(3, name).id}/delete", {}) for name in ("Store sal", "Lokale 2")),
+        ),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -13,6 +14,8 @@ from liveboard.domain.changes import bump
 from liveboard.domain.errors import N_, Conflict, Invalid, NotFound
 from liveboard.models import PHASES, Event, Interest, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
+
+T = TypeVar("T", Room, Round)
 
 
 def by_slug(db: Session, slug: str) -> Event:
@@ -34,18 +37,31 @@ def rounds(db: Session, event: Event) -> list[Round]:
     return list(db.exec(select(Round).where(Round.event_id == event.id).order_by(Round.starts, Round.id)))
 
 
-def room(db: Session, event: Event, room_id: object) -> Room:
-    found = db.get(Room, validate.integer(room_id, "room_id"))
-    if found is None or found.event_id != event.id:
-        raise Invalid(N_("There is no such room in this event."), field="room_id")
+def _in_event(db: Session, event: Event, model: type[T], value: object, field: str, in_path: bool) -> T:
+    """The row of this event with this id. An unknown id typed into a form is bad input (422); one in the
+    address is not found (404)."""
+    try:
+        found = db.get(model, validate.integer(value, field))
+    except Invalid:
+        if not in_path:
+            raise
+        found = None
+    if found is None or found.event_id != event.id:  # type: ignore[attr-defined]
+        message = (
+            N_("There is no such room in this event.") if model is Room else N_("There is no such round in this event.")
+        )
+        if in_path:
+            raise NotFound(message)
+        raise Invalid(message, field=field)
     return found
 
 
-def round_(db: Session, event: Event, round_id: object) -> Round:
-    found = db.get(Round, validate.integer(round_id, "round_id"))
-    if found is None or found.event_id != event.id:
-        raise Invalid(N_("There is no such round in this event."), field="round_id")
-    return found
+def room(db: Session, event: Event, room_id: object, *, in_path: bool = False) -> Room:
+    return _in_event(db, event, Room, room_id, "room_id", in_path)
+
+
+def round_(db: Session, event: Event, round_id: object, *, in_path: bool = False) -> Round:
+    return _in_event(db, event, Round, round_id, "round_id", in_path)
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,7 @@ def add_room(db: Session, event: Event, form: dict[str, object]) -> Room:
 
 def edit_room(db: Session, event: Event, room_id: object, form: dict[str, object]) -> Room:
     name, capacity, location = _room_fields(form)
-    target = room(db, event, room_id)
+    target = room(db, event, room_id, in_path=True)
     bump(db, event, "rooms", room_id=target.id)  # type: ignore[arg-type]
     clash = db.exec(select(Room).where(Room.event_id == event.id, Room.name == name, Room.id != target.id)).first()
     if clash:
@@ -115,7 +131,7 @@ def edit_room(db: Session, event: Event, room_id: object, form: dict[str, object
 
 
 def remove_room(db: Session, event: Event, room_id: object) -> None:
-    target = room(db, event, room_id)
+    target = room(db, event, room_id, in_path=True)
     bump(db, event, "rooms", room_id=target.id)  # type: ignore[arg-type]
     if db.exec(select(Slot).where(Slot.room_id == target.id)).first():
         raise Conflict(N_("Sessions are placed in {name}: move or remove them first."), name=target.name)
@@ -146,7 +162,7 @@ def add_round(db: Session, event: Event, form: dict[str, object]) -> Round:
 
 def edit_round(db: Session, event: Event, round_id: object, form: dict[str, object]) -> Round:
     label, starts, ends = _round_fields(event, form)
-    target = round_(db, event, round_id)
+    target = round_(db, event, round_id, in_path=True)
     bump(db, event, "rounds", round_id=target.id)  # type: ignore[arg-type]
     clash = db.exec(
         select(Round).where(Round.event_id == event.id, Round.label == label, Round.id != target.id)
@@ -160,7 +176,7 @@ def edit_round(db: Session, event: Event, round_id: object, form: dict[str, obje
 
 
 def remove_round(db: Session, event: Event, round_id: object) -> None:
-    target = round_(db, event, round_id)
+    target = round_(db, event, round_id, in_path=True)
     bump(db, event, "rounds", round_id=target.id)  # type: ignore[arg-type]
     if db.exec(select(Slot).where(Slot.round_id == target.id)).first():
         raise Conflict(N_("Sessions are placed in {label}: move or remove them first."), label=target.label)

@@ -138,12 +138,13 @@ def merge(db: Session, event: Event, pitch_id: object, into: object) -> Pitch:
         )
     )
     db.exec(delete(Interest).where(col(Interest.pitch_id) == duplicate.id))  # type: ignore[call-overload]
+    was_approved = duplicate.status == "approved"
     db.exec(  # type: ignore[call-overload]
         update(Pitch)
         .where(col(Pitch.id) == duplicate.id)
         .values(status="merged", merged_into_id=target.id, updated_at=utcnow())
     )
-    if target.status == "pending" and duplicate.status == "approved":
+    if target.status == "pending" and was_approved:
         target.status = "approved"
         db.add(target)
     db.refresh(duplicate)

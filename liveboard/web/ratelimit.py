@@ -13,6 +13,8 @@ from starlette.requests import Request
 
 LOGIN = parse("10/minute")
 PITCH = parse("20/minute")
+#: A venue's wifi puts hundreds of phones behind one address: this only stops a script that drops cookies.
+PITCH_PER_ADDRESS = parse("60/minute")
 
 
 class Limiter:

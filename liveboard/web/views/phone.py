@@ -87,7 +87,9 @@ async def fragments(request: Request, token: str, *names: str, **extra: Any) -> 
 
 async def submit_pitch(request: Request) -> Response:
     token, _ = auth.ensure_participant_token(request)
-    ratelimit.limiter(request).hit(ratelimit.PITCH, "pitch", token)
+    limits = ratelimit.limiter(request)
+    limits.hit(ratelimit.PITCH, "pitch", token)
+    limits.hit(ratelimit.PITCH_PER_ADDRESS, "pitch-address", ratelimit.client_key(request))
     fields = await form(request)
     try:
         token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))
@@ -118,7 +120,7 @@ async def toggle_interest(request: Request) -> Response:
     fragment = None
     if htmx.is_htmx(request):
         context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
-        pitch = next(p for p in context["board"].pitches if str(p.id) == pitch_id)
+        pitch = next(p for p in context["board"].pitches if p.id == int(pitch_id))
         fragment = render("_pitch.html", request=request, pitch=pitch, **context)
     return with_cookie(request, htmx.done(request, back_to(request, f"#pitch-{pitch_id}"), fragment), token, new)
 

@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from liveboard.domain import board, events, notes
+from liveboard.web import auth
 from liveboard.web.requests import now, read
 from liveboard.web.templating import page, render
 
@@ -69,7 +70,8 @@ async def report_json(request: Request) -> Response:
     from liveboard.eventfile import export_event
 
     slug = request.path_params["slug"]
-    data = await read(request, lambda db: export_event(db, events.by_slug(db, slug)))
+    host = auth.is_host(request)
+    data = await read(request, lambda db: export_event(db, events.by_slug(db, slug), host=host))
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return PlainTextResponse(body, media_type="application/json; charset=utf-8")
 
