@@ -12,14 +12,16 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount
+from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from liveboard import ROOT, i18n, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
+from liveboard.live.endpoint import event_socket
 from liveboard.live.hub import Hub
+from liveboard.live.registry import Live
 from liveboard.web import htmx
 from liveboard.web.auth import HostRequired
 from liveboard.web.errors import domain_error, error_response, http_error
@@ -36,6 +38,7 @@ def routes() -> list:
         *screen.routes,
         *host.routes,
         *report.routes,
+        WebSocketRoute("/e/{slug}/ws", event_socket),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
 
@@ -51,15 +54,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     hub = Hub()
+    live = Live(database)
     database.listeners.append(hub.publish)
+    hub.subscribe(live.changed)
     password, generated = keys.admin_password(settings.admin_password)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, database.engine)
         app.state.secret_key = await asyncio.to_thread(keys.secret_key, database, settings.secret_key)
-        hub.start(asyncio.get_running_loop())
+        await hub.start()
         yield
+        live.close()
+        await hub.stop()
         database.dispose()
 
     app = Starlette(
@@ -72,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.hub = hub
+    app.state.live = live
     app.state.limiter = Limiter()
     app.state.admin_password = password
     app.state.admin_password_generated = generated

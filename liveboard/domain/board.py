@@ -5,13 +5,14 @@ Phone, wall screen, door sign, host console and report all start from this, so t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
 from liveboard.domain import announcements, events, pitches
-from liveboard.models import Announcement, Event, Pitch, Room, Round
+from liveboard.models import Announcement, AuditEntry, Event, Pitch, Room, Round
 from liveboard.models import Session as Slot
 
 
@@ -44,6 +45,8 @@ class Board:
     clock: events.Clock
     now: datetime
     by_session: dict[int, Cell] = field(default_factory=dict)
+    #: The latest host actions; loaded only for the host console.
+    audit: list[AuditEntry] = field(default_factory=list)
 
     def cell(self, room: Room, round_: Round) -> Cell | None:
         return self.cells.get((room.id, round_.id))  # type: ignore[arg-type]
@@ -68,6 +71,19 @@ class Board:
         """The session a participant is in now, the one their notes go to."""
         current = self.clock.current
         return self.by_session.get(mine.get(current.id, -1)) if current is not None else None  # type: ignore[arg-type]
+
+    @property
+    def signature(self) -> str:
+        """Changes when the programme's shape does (who is where, when, which round runs), not with counts:
+        pages use it to know when a personal or per-room region must be fetched again."""
+        shape = (
+            tuple(sorted((k, c.session.id, c.pitch.id, c.pitch.title) for k, c in self.cells.items())),
+            tuple((r.id, r.name, r.capacity, r.location) for r in self.rooms),
+            tuple((r.id, r.label, r.starts, r.ends) for r in self.rounds),
+            self.clock.current.id if self.clock.current else None,
+            self.clock.next.id if self.clock.next else None,
+        )
+        return hashlib.sha1(repr(shape).encode()).hexdigest()[:12]
 
     @property
     def focus(self) -> Round | None:

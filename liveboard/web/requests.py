@@ -38,7 +38,12 @@ async def write(request: Request, work: Callable[[Session], T]) -> T:
 
     def run() -> T:
         with db.write() as session:
-            return work(session)
+            result = work(session)
+            versions = [change.version for change in session.info.get("changes", [])]
+        if versions:
+            # Scripts and benchmarks match this to the live frame that carries the change.
+            request.scope.setdefault("state", {})["version"] = max(versions)
+        return result
 
     return await run_in_threadpool(run)
 

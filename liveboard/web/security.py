@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveboard import i18n
+from liveboard.live.wire import PROTOCOL_KEY, protocol_of
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -77,15 +78,22 @@ class Guard:
                 refused = PlainTextResponse(
                     i18n.gettext("This request came from another site and was refused."), status_code=403
                 )
-                await refused(scope, receive, self._with_headers(send, None))
+                await refused(scope, receive, self._with_headers(scope, send, None))
                 return
-            await self.app(scope, receive, self._with_headers(send, remember) if scope["type"] == "http" else send)
+            if scope["type"] == "websocket":
+                scope["state"][PROTOCOL_KEY] = protocol_of(send)
+                await self.app(scope, receive, send)
+            else:
+                await self.app(scope, receive, self._with_headers(scope, send, remember))
 
     @staticmethod
-    def _with_headers(send: Send, remember: str | None) -> Send:
+    def _with_headers(scope: Scope, send: Send, remember: str | None) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                version = scope["state"].get("version")
+                if version is not None:
+                    headers.append("x-liveboard-version", str(version))
                 for key, value in SECURITY_HEADERS:
                     if key.decode() not in headers:
                         headers.raw.append((key, value))

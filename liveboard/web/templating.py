@@ -37,7 +37,7 @@ def markdown_text(value: object) -> str:
 ENV.filters["md"] = markdown_text
 
 
-def render(name: str, **context: Any) -> str:
+def render(name: str, /, **context: Any) -> str:
     """Render a page or fragment in the current language. The live layer calls this too, without a request."""
     return ENV.get_template(name).render(**context)
 

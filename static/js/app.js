@@ -2,14 +2,13 @@
 (function () {
   "use strict";
 
-  // "N characters left" under fields with a limit, so nobody writes more than will be accepted.
+  // "Characters left" under fields with a limit, so nobody writes more than will be accepted.
   function updateCounter(field) {
     var counter = document.getElementById(field.getAttribute("data-counter"));
     if (!counter) return;
     var left = field.maxLength - field.value.length;
     var template = counter.getAttribute("data-template") || "{left}";
     counter.textContent = template.replace("{left}", String(left));
-    counter.classList.toggle("error", left < 0);
   }
 
   function initCounters(root) {
@@ -17,16 +16,95 @@
   }
 
   document.addEventListener("input", function (event) {
-    if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-counter")) {
-      updateCounter(event.target);
-    }
+    var target = event.target;
+    if (target && target.hasAttribute && target.hasAttribute("data-counter")) updateCounter(target);
   });
+
+  // Shared live fragments carry nothing personal; this person's marks are applied here, from #my-marks.
+  function words(element, name) {
+    var value = element ? element.getAttribute(name) || "" : "";
+    return value.split(" ").filter(Boolean);
+  }
+
+  function applyMarks() {
+    var marks = document.getElementById("my-marks");
+    if (!marks) return;
+    var sessions = words(marks, "data-sessions");
+    var interest = words(marks, "data-interest");
+    document.querySelectorAll(".session[data-session]").forEach(function (li) {
+      li.classList.toggle("mine", sessions.indexOf(li.getAttribute("data-session")) >= 0);
+    });
+    document.querySelectorAll(".pitch[data-pitch]").forEach(function (li) {
+      var on = interest.indexOf(li.getAttribute("data-pitch")) >= 0;
+      var button = li.querySelector("button.interest");
+      if (!button) return;
+      button.classList.toggle("on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+
+  // Reconnecting: tell the server the version this page shows, so it sends only what was missed.
+  document.addEventListener("htmx:ws:before:connection", function (event) {
+    var version = document.getElementById("lb-v");
+    var connection = event.detail && event.detail.connection;
+    if (!version || !connection || !connection.url) return;
+    connection.url = connection.url.replace(/([?&]v=)\d*/, "$1" + version.getAttribute("data-v"));
+  });
+
+  function setLive(ok) {
+    var status = document.getElementById("live-status");
+    if (status) status.hidden = ok;
+    document.body.classList.toggle("offline", !ok);
+  }
+  document.addEventListener("htmx:ws:after:connection", function () { setLive(true); });
+  document.addEventListener("htmx:ws:close", function () { setLive(false); });
+  document.addEventListener("htmx:ws:error", function () { setLive(false); });
+
+  // After the programme changes, regions that are personal or per room are fetched again: a phone's
+  // "where do I go" (spread over a few seconds, so hundreds of phones do not ask at once) and a door sign.
+  var seen = {};
+  function refreshIfChanged(id, delay, url, targetId) {
+    var marker = document.getElementById(id);
+    if (!marker) return;
+    var at = marker.getAttribute("data-at");
+    if (seen[id] === undefined) { seen[id] = at; return; }
+    if (seen[id] === at) return;
+    seen[id] = at;
+    setTimeout(function () {
+      fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          var target = document.getElementById(targetId);
+          if (!html || !target) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(targetId);
+          if (!fresh) return;
+          target.replaceWith(fresh);
+          if (window.htmx) window.htmx.process(fresh);
+          applyMarks();
+        })
+        .catch(function () {});
+    }, delay);
+  }
+
+  function afterUpdate() {
+    initCounters(document);
+    applyMarks();
+    var live = document.getElementById("live");
+    var url = live ? live.getAttribute("hx-ws:connect") || "" : "";
+    var slug = (url.match(/^\/e\/([^/]+)\//) || [])[1];
+    if (slug) {
+      refreshIfChanged("me-refresh", Math.random() * 5000, "/e/" + slug + "/me", "my-evening");
+      refreshIfChanged("door-refresh", Math.random() * 1000, location.pathname + location.search, "main");
+    }
+  }
 
   // A new request clears the previous error message.
   document.addEventListener("htmx:before:request", function () {
     var flash = document.getElementById("flash");
     if (flash) flash.textContent = "";
   });
-  document.addEventListener("htmx:after:swap", function () { initCounters(document); });
-  document.addEventListener("DOMContentLoaded", function () { initCounters(document); });
+  document.addEventListener("htmx:after:swap", afterUpdate);
+  document.addEventListener("htmx:ws:after:message:incoming", afterUpdate);
+  document.addEventListener("DOMContentLoaded", afterUpdate);
 })();

@@ -100,22 +100,22 @@ routes = [
     ),
     Route(
         "/e/{slug}/host/sessions",
-        action(lambda db, e, f, p: schedule.place(db, e, f), "grid"),
+        action(lambda db, e, f, p: schedule.place(db, e, f), "schedule"),
         methods=["POST"],
     ),
     Route(
         "/e/{slug}/host/sessions/{id}/move",
-        action(lambda db, e, f, p: schedule.move(db, e, p["id"], f), "grid"),
+        action(lambda db, e, f, p: schedule.move(db, e, p["id"], f), "schedule"),
         methods=["POST"],
     ),
     Route(
         "/e/{slug}/host/sessions/{id}/swap",
-        action(lambda db, e, f, p: schedule.swap(db, e, p["id"], f.get("other")), "grid"),
+        action(lambda db, e, f, p: schedule.swap(db, e, p["id"], f.get("other")), "schedule"),
         methods=["POST"],
     ),
     Route(
         "/e/{slug}/host/sessions/{id}/delete",
-        action(lambda db, e, f, p: schedule.remove(db, e, p["id"]), "grid"),
+        action(lambda db, e, f, p: schedule.remove(db, e, p["id"]), "schedule"),
         methods=["POST"],
     ),
     Route(

@@ -46,6 +46,13 @@ async def phone(request: Request) -> Response:
     return with_cookie(request, page(request, "phone.html", **context), token, new)
 
 
+async def my_evening(request: Request) -> Response:
+    """This person's "where do I go now" region, fetched again by the page when the programme changes."""
+    token = auth.participant_token(request)
+    context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
+    return HTMLResponse(render("_my_evening.html", request=request, **context))
+
+
 async def session_page(request: Request) -> Response:
     """A session's own page, opened from the QR code on its door sign: one big "I'm here" button."""
     token, new = auth.ensure_participant_token(request)
@@ -122,20 +129,37 @@ async def toggle_interest(request: Request) -> Response:
         context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
         pitch = next(p for p in context["board"].pitches if p.id == int(pitch_id))
         fragment = render("_pitch.html", request=request, pitch=pitch, **context)
+        fragment += render("_my_marks.html", oob=True, **context)
     return with_cookie(request, htmx.done(request, back_to(request, f"#pitch-{pitch_id}"), fragment), token, new)
+
+
+async def after_move(request: Request, token: str, anchor: str) -> Response:
+    """After a join or leave: where to go now, the board with this person's marks, and the marks themselves."""
+    if not htmx.is_htmx(request):
+        return htmx.done(request, back_to(request, anchor))
+    html = await fragments(request, token, "_my_evening.html", "_board.html", "_my_marks.html")
+    return HTMLResponse(html)
 
 
 async def join(request: Request) -> Response:
     session_id = request.path_params["id"]
     token, new = await act(request, lambda db, event, who: presence.join(db, event, who, session_id))
-    fragment = await fragments(request, token, "_my_evening.html", "_board.html") if htmx.is_htmx(request) else None
+    fragment = (
+        await fragments(request, token, "_my_evening.html", "_board.html", "_my_marks.html")
+        if htmx.is_htmx(request)
+        else None
+    )
     return with_cookie(request, htmx.done(request, back_to(request, "#my-evening"), fragment), token, new)
 
 
 async def leave(request: Request) -> Response:
     session_id = request.path_params["id"]
     token, new = await act(request, lambda db, event, who: presence.leave(db, event, who, session_id))
-    fragment = await fragments(request, token, "_my_evening.html", "_board.html") if htmx.is_htmx(request) else None
+    fragment = (
+        await fragments(request, token, "_my_evening.html", "_board.html", "_my_marks.html")
+        if htmx.is_htmx(request)
+        else None
+    )
     return with_cookie(request, htmx.done(request, back_to(request, "#board"), fragment), token, new)
 
 
@@ -156,6 +180,7 @@ async def add_note(request: Request) -> Response:
 
 routes = [
     Route("/e/{slug}", phone),
+    Route("/e/{slug}/me", my_evening),
     Route("/e/{slug}/sessions/{id}", session_page),
     Route("/e/{slug}/pitches", submit_pitch, methods=["POST"]),
     Route("/e/{slug}/pitches/{id}/interest", toggle_interest, methods=["POST"]),

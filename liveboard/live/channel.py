@@ -1,0 +1,266 @@
+"""One event's live channel: its connected clients, and the frames that keep them at the current version.
+
+Changes arrive from the hub and only mark the channel dirty. A flush, at most one per `TICK`, reads the
+event once, renders the changed elements once per view and language, keeps only those whose HTML differs
+from what was last sent, encodes that frame once and writes the same bytes to every client of that view. A
+burst of joins at a round start so becomes at most one frame per client per tick, carrying the latest counts.
+
+Clients that connect (or reconnect) are served in the next flush, from the same read as everyone else: what
+they missed from the recent frames when their version is recent enough, else their whole live regions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from liveboard.domain.board import Board
+from liveboard.domain.changes import Change
+from liveboard.live.elements import Dirty, Element, render
+from liveboard.live.wire import Wire, encode
+
+log = logging.getLogger("liveboard.live")
+
+#: The longest a change waits for others to join it in one frame.
+TICK = 0.08
+#: Unsent bytes above which a client is skipped (marked stale) instead of written to.
+HIGH_WATER = 64 * 1024
+#: A stale client gets one fresh state once its backlog falls below this.
+LOW_WATER = 8 * 1024
+#: A client stuck above the high-water mark this long is disconnected.
+STUCK_SECONDS = 30.0
+#: Frames kept per view and language for clients that reconnect.
+HISTORY = 200
+
+Key = tuple[str, str]  # (view, language)
+
+
+@dataclass(eq=False)
+class Client:
+    wire: Wire
+    view: str
+    lang: str
+    #: The version the client has shown; None while it waits for its first frame.
+    version: int | None
+    pending: bool = True
+    stale_since: float | None = None
+
+
+@dataclass
+class Stream:
+    """What one view in one language was last sent, and the recent frames, for catching clients up."""
+
+    sent: dict[str, str] = field(default_factory=dict)
+    history: deque[tuple[int, dict[str, str]]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    #: Clients at this version or later can be caught up from `history`.
+    base: int = 0
+
+
+class Channel:
+    def __init__(self, event_id: int, load: Callable[[int], Board], now: Callable[[], datetime]) -> None:
+        self.event_id = event_id
+        self._load = load
+        self._now = now
+        self.clients: dict[Key, set[Client]] = {}
+        self.streams: dict[Key, Stream] = {}
+        self.dirty = Dirty()
+        self.version = 0
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flushing = False
+        self._last_flush = 0.0
+        self._clock: asyncio.TimerHandle | None = None
+        self._boundaries: list[datetime] = []
+        self._task: asyncio.Task[None] | None = None
+
+    # --- membership --------------------------------------------------------------------------------------
+
+    def join(self, client: Client) -> None:
+        self.clients.setdefault((client.view, client.lang), set()).add(client)
+        self.schedule()
+
+    def leave(self, client: Client) -> None:
+        group = self.clients.get((client.view, client.lang))
+        if group is not None:
+            group.discard(client)
+            if not group:
+                del self.clients[(client.view, client.lang)]
+                self.streams.pop((client.view, client.lang), None)
+
+    def empty(self) -> bool:
+        return not self.clients
+
+    # --- changes -----------------------------------------------------------------------------------------
+
+    def changed(self, changes: list[Change]) -> None:
+        for change in changes:
+            self.dirty.add(change)
+        self.schedule()
+
+    def tick_clock(self) -> None:
+        """A round starts or ends: the current round moves on every screen, with no change in the database."""
+        self._clock = None
+        self.dirty.clock()
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Flush now when the channel was quiet, else at the end of the current tick."""
+        if self._flush_handle is not None or self._flushing:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last_flush + TICK - loop.time())
+        self._flush_handle = loop.call_later(delay, self._start_flush)
+
+    def _start_flush(self) -> None:
+        self._flush_handle = None
+        self._flushing = True
+        task = asyncio.ensure_future(self.flush())
+        task.add_done_callback(self._flush_done)
+        self._task = task
+
+    def _flush_done(self, task: asyncio.Task[None]) -> None:
+        self._flushing = False
+        self._last_flush = asyncio.get_running_loop().time()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("live flush failed for event %s", self.event_id, exc_info=task.exception())
+        if self.dirty or any(c.pending for group in self.clients.values() for c in group):
+            self.schedule()
+
+    # --- the flush ---------------------------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        dirty, self.dirty = self.dirty, Dirty()
+        keys = list(self.clients)
+        if not keys:
+            return
+        catching_up = {key for key in keys if any(c.pending or c.stale_since for c in self.clients.get(key, ()))}
+        rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
+        board_version, changed, full = rendered
+        self.version = board_version
+        self._arm_clock()
+        for key in keys:
+            clients = self.clients.get(key)
+            if not clients:
+                continue
+            stream = self.streams.setdefault(key, Stream(base=board_version))
+            frame = self._frame(stream, changed.get(key, []), board_version)
+            for client in list(clients):
+                self._deliver(client, stream, frame, full.get(key), board_version)
+
+    def _render(
+        self, keys: list[Key], dirty: Dirty, catching_up: set[Key]
+    ) -> tuple[int, dict[Key, list[Element]], dict[Key, list[Element]]]:
+        """In a worker thread: one read of the event, each view and language rendered once."""
+        board = self._load(self.event_id)
+        self._boundaries = sorted({moment for r in board.rounds for moment in (r.starts, r.ends)})
+        changed = {key: render(key[0], key[1], board, dirty) for key in keys} if dirty else {}
+        full = {key: render(key[0], key[1], board, None) for key in catching_up}
+        if "clock" in dirty.kinds:
+            # Nothing in the database changed, so versions cannot tell who saw this frame: catching up
+            # from the history would miss it. Those who reconnect get their whole regions instead.
+            for stream in self.streams.values():
+                stream.history.clear()
+                stream.base = board.event.version + 1
+        return board.event.version, changed, full
+
+    def _frame(self, stream: Stream, elements: list[Element], version: int) -> tuple[bytes, str] | None:
+        """The frame for everyone of one view: only elements whose HTML differs from what was sent last."""
+        parts: dict[str, str] = {}
+        if any(element.region for element in elements):
+            # What clients show inside a region is now what the region says, not what was sent before.
+            stream.sent.clear()
+        for element in elements:
+            if stream.sent.get(element.id) == element.html:
+                continue
+            stream.sent[element.id] = element.html
+            parts[element.id] = _oob(element)
+        if not parts:
+            return None
+        if len(stream.history) == stream.history.maxlen:
+            stream.base = stream.history[0][0]
+        stream.history.append((version, parts))
+        text = _version_tag(version) + "".join(parts.values())
+        return encode(text), text
+
+    def _deliver(
+        self, client: Client, stream: Stream, frame: tuple[bytes, str] | None, full: list[Element] | None, version: int
+    ) -> None:
+        wire = client.wire
+        if wire.closed():
+            self.leave(client)
+            return
+        backlog = wire.backlog()
+        if client.stale_since is not None:
+            if backlog > LOW_WATER:
+                if time.monotonic() - client.stale_since > STUCK_SECONDS:
+                    wire.abort()
+                    self.leave(client)
+                return
+            # Drained: one fresh state, from what it last had, instead of the frames it skipped.
+            client.stale_since = None
+            client.pending = True
+        if client.pending:
+            text = self._catch_up(client, stream, full, version)
+            if text is None:
+                return  # it needs its whole regions: the next flush renders them (see _flush_done)
+            client.pending = False
+            client.version = version
+            if text:
+                wire.write(encode(text), text)
+            return
+        if frame is None:
+            return
+        if backlog > HIGH_WATER:
+            client.stale_since = time.monotonic()
+            return
+        wire.write(*frame)
+        client.version = version
+
+    @staticmethod
+    def _catch_up(client: Client, stream: Stream, full: list[Element] | None, version: int) -> str | None:
+        """What a (re)connecting client needs: the frames it missed when they are all still kept, else its
+        whole live regions."""
+        known = client.version
+        if known is not None and stream.base <= known <= version:
+            missed: dict[str, str] = {}
+            for frame_version, parts in stream.history:
+                if frame_version > known:
+                    missed.update(parts)
+            return _version_tag(version) + "".join(missed.values()) if missed else ""
+        if full is None:
+            return None
+        return _version_tag(version) + "".join(_oob(e) for e in full)
+
+    # --- the clock ---------------------------------------------------------------------------------------
+
+    def _arm_clock(self) -> None:
+        """Wake up at the next round start or end, so screens move on without a change in the database."""
+        if self._clock is not None:
+            self._clock.cancel()
+            self._clock = None
+        now = self._now()
+        upcoming = [t for t in self._boundaries if t > now]
+        if upcoming:
+            delay = (min(upcoming) - now).total_seconds() + 0.05
+            self._clock = asyncio.get_running_loop().call_later(min(delay, 3600), self.tick_clock)
+
+    def close(self) -> None:
+        for handle in (self._flush_handle, self._clock):
+            if handle is not None:
+                handle.cancel()
+
+
+def _version_tag(version: int) -> str:
+    return f'<i id="lb-v" hidden data-v="{version}" hx-swap-oob="true"></i>'
+
+
+def _oob(element: Element) -> str:
+    if element.container is None:
+        return element.html
+    if not element.html:
+        return f'<i id="{element.id}" hx-swap-oob="delete"></i>'
+    return f'<div hx-swap-oob="beforeend:#{element.container}">{element.html}</div>'

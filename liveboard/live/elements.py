@@ -1,0 +1,204 @@
+"""What each view shows live, as elements with ids: rendered from the same templates as the pages.
+
+A change names what it touched (a session, a pitch, the schedule); `render` turns that into the smallest
+elements that show it — a headcount change is one `<span>` of about a hundred bytes, not the board.
+Shared elements never carry anything personal: marks such as "my session" are applied in the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from liveboard import i18n
+from liveboard.domain.board import Board
+from liveboard.domain.changes import Change
+from liveboard.web.templating import render as render_template
+
+VIEWS = ("phone", "screen", "host")
+
+#: Change kinds that reshape the board (which session is where), as opposed to counts within it.
+STRUCTURE = {"schedule", "rooms", "rounds", "clock", "event", "import", "purge"}
+
+
+@dataclass(frozen=True)
+class Element:
+    """An element to swap in by its id. With a `container`, a new one is appended there."""
+
+    id: str
+    html: str
+    container: str | None = None
+
+    @property
+    def region(self) -> bool:
+        """A region holds smaller live elements (the board holds the counts): sending it resets them."""
+        return self.id in REGIONS
+
+
+REGIONS = {"board", "pitches", "grid", "schedule", "main", "moderation"}
+
+
+@dataclass
+class Dirty:
+    """What changed since the last frame: kinds, and the pitches and sessions they touched."""
+
+    kinds: set[str] = dataclasses.field(default_factory=set)
+    pitches: set[int] = dataclasses.field(default_factory=set)
+    sessions: set[int] = dataclasses.field(default_factory=set)
+
+    def add(self, change: Change) -> None:
+        self.kinds.add(change.kind)
+        for key in ("pitch_id", "into"):
+            if key in change.ids:
+                self.pitches.add(change.ids[key])
+        for key in ("session_id", "left_session_id", "other_id"):
+            if key in change.ids:
+                self.sessions.add(change.ids[key])
+
+    def clock(self) -> None:
+        self.kinds.add("clock")
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)
+
+
+def public(board: Board) -> Board:
+    """The board as participants and screens see it: approved pitches only."""
+    return dataclasses.replace(board, pitches=[p for p in board.pitches if p.status == "approved"])
+
+
+def _context(board: Board) -> dict[str, object]:
+    return {"event": board.event, "board": board, "mine": {}, "interested": set(), "oob": True}
+
+
+def _one(template: str, board: Board, /, **extra: object) -> str:
+    return render_template(template, **_context(board), **extra)
+
+
+def phone(board: Board, dirty: Dirty | None) -> list[Element]:
+    """Elements of the phone page. `dirty=None` means all of them (a client that must catch up)."""
+    board = public(board)
+    out: list[Element] = []
+    kinds = dirty.kinds if dirty else None
+    if kinds is None or "announcement" in kinds:
+        out.append(Element("announcement", _one("_announcement.html", board)))
+    if kinds is None or kinds & STRUCTURE or _placed_pitch_changed(board, dirty):
+        out.append(Element("board", _one("_board.html", board)))
+    elif kinds & {"presence"}:
+        for cell in _cells(board, dirty.sessions if dirty else None):
+            out.append(Element(f"present-{cell.session.id}", _one("_present.html", board, cell=cell)))
+            out.append(Element(f"join-{cell.session.id}", _one("_join.html", board, cell=cell)))
+    if kinds is None or "clock" in kinds:
+        for round_ in board.rounds:
+            out.append(Element(f"round-now-{round_.id}", _one("_round_now.html", board, round=round_)))
+    if kinds is None or "event" in kinds:
+        out.append(Element("pitch-form", _one("_pitch_form.html", board, request=None)))
+    if kinds is None:
+        out.append(Element("pitches", _one("_pitches.html", board)))
+    else:
+        if "pitch" in kinds:
+            out.extend(_pitch_items(board, dirty.pitches, "_pitch.html", "pitch", container="pitches"))  # type: ignore[union-attr]
+        if "interest" in kinds:
+            for pitch in _pitches(board, dirty.pitches):  # type: ignore[union-attr]
+                out.append(Element(f"interest-{pitch.id}", _one("_interest.html", board, pitch=pitch)))
+    return out
+
+
+def screen(board: Board, dirty: Dirty | None) -> list[Element]:
+    """Elements of the wall screen and the door signs (they share the counts)."""
+    from liveboard.web.views.screen import ROOMS_PER_PAGE, pages
+
+    board = public(board)
+    out: list[Element] = []
+    kinds = dirty.kinds if dirty else None
+    if kinds is None or "announcement" in kinds:
+        out.append(Element("announcement", _one("_announcement.html", board)))
+    if kinds is None or kinds & STRUCTURE or _placed_pitch_changed(board, dirty):
+        out.append(Element("clock", _one("_screen_clock.html", board)))
+        out.append(Element("grid", _one("_screen_grid.html", board, pages=pages(board.rooms, ROOMS_PER_PAGE))))
+        out.append(Element("door-refresh", _one("_refresh.html", board, name="door-refresh")))
+    if kinds is None or kinds & {"pitch", "interest"}:
+        out.append(Element("screen-pitches", _one("_screen_pitches.html", board)))
+    if kinds is not None and "presence" in kinds and not kinds & STRUCTURE:
+        for cell in _cells(board, dirty.sessions if dirty else None):
+            out.append(Element(f"count-{cell.session.id}", _one("_count.html", board, cell=cell)))
+            out.append(Element(f"door-count-{cell.session.id}", _one("_door_count.html", board, cell=cell)))
+    return out
+
+
+def host(board: Board, dirty: Dirty | None) -> list[Element]:
+    """Elements of the host console. A catching-up console gets the whole console."""
+    if dirty is None:
+        console = _one("_host_console.html", board, **{**_host_lists(board), "oob": False}, request=None)
+        return [Element("main", console.replace('<main id="main"', '<main id="main" hx-swap-oob="true"', 1))]
+    kinds = dirty.kinds
+    out: list[Element] = []
+    lists = _host_lists(board)
+    if kinds & STRUCTURE or kinds & {"pitch"}:
+        out.append(Element("schedule", _one("_host_grid.html", board, **lists)))
+    elif "presence" in kinds:
+        for cell in _cells(board, dirty.sessions):
+            out.append(Element(f"hcount-{cell.session.id}", _one("_host_count.html", board, cell=cell)))
+    if kinds & {"pitch", "interest"}:
+        out.append(Element("moderation", _one("_host_moderation.html", board, **lists)))
+    if kinds & {"event"}:
+        out.append(Element("event", _one("_host_event.html", board)))
+    if kinds & {"announcement"}:
+        out.append(Element("announce-now", _one("_host_announce_now.html", board)))
+    if kinds & {"rooms", "rounds"}:
+        out.append(Element("rooms", _one("_host_rooms.html", board)))
+        out.append(Element("rounds", _one("_host_rounds.html", board)))
+    if kinds - {"presence", "interest", "note"}:
+        out.append(Element("audit-list", _one("_host_audit.html", board, audit=board.audit)))
+    return out
+
+
+RENDERERS = {"phone": phone, "screen": screen, "host": host}
+
+
+def render(view: str, lang: str, board: Board, dirty: Dirty | None) -> list[Element]:
+    with i18n.using(lang):
+        return RENDERERS[view](board, dirty)
+
+
+def _host_lists(board: Board) -> dict[str, object]:
+    return {
+        "pending": [p for p in board.pitches if p.status == "pending"],
+        "approved": [p for p in board.pitches if p.status == "approved"],
+        "others": [p for p in board.pitches if p.status in ("rejected", "merged")],
+        "placed": {(c.pitch.id, c.round.id) for c in board.cells.values()},
+        "audit": board.audit,
+        "phases": ("setup", "pitching", "running", "ended"),
+    }
+
+
+def _cells(board: Board, session_ids: Iterable[int] | None) -> list:
+    if session_ids is None:
+        return list(board.cells.values())
+    return [board.by_session[s] for s in session_ids if s in board.by_session]
+
+
+def _pitches(board: Board, pitch_ids: Iterable[int]) -> list:
+    wanted = set(pitch_ids)
+    return [p for p in board.pitches if p.id in wanted]
+
+
+def _placed_pitch_changed(board: Board, dirty: Dirty | None) -> bool:
+    """A placed pitch that was edited shows on the board: re-render it (rare)."""
+    if dirty is None or "pitch" not in dirty.kinds:
+        return False
+    return any(c.pitch.id in dirty.pitches for c in board.cells.values())
+
+
+def _pitch_items(board: Board, pitch_ids: Iterable[int], template: str, prefix: str, container: str) -> list[Element]:
+    """Changed pitches: approved ones are (re)rendered, others are removed from the participants' list."""
+    by_id = {p.id: p for p in board.pitches}
+    out = []
+    for pitch_id in sorted(pitch_ids):
+        pitch = by_id.get(pitch_id)
+        if pitch is None:
+            out.append(Element(f"{prefix}-{pitch_id}", "", container=container))  # gone: delete
+        else:
+            out.append(Element(f"{prefix}-{pitch.id}", _one(template, board, pitch=pitch, oob=False), container))
+    return out

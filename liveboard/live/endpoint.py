@@ -1,0 +1,47 @@
+"""The WebSocket endpoint `/e/{slug}/ws`: a client joins its event's channel and listens until it leaves.
+
+The client says which view it shows (`view=phone|screen|host`), in which language, and the version it has
+(`v`); the channel brings it to the current state in its next flush. Nothing the client sends is needed.
+"""
+
+from __future__ import annotations
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from liveboard import i18n
+from liveboard.domain import events
+from liveboard.domain.errors import NotFound
+from liveboard.live.channel import Client
+from liveboard.live.elements import VIEWS
+from liveboard.live.wire import PROTOCOL_KEY, Wire
+from liveboard.web import auth
+from liveboard.web.requests import read
+
+
+async def event_socket(websocket: WebSocket) -> None:
+    params = websocket.query_params
+    view = params.get("view", "phone")
+    if view not in VIEWS or (view == "host" and not auth.is_host(websocket)):  # type: ignore[arg-type]
+        await websocket.close(code=1008)
+        return
+    try:
+        event = await read(websocket, lambda db: events.by_slug(db, websocket.path_params["slug"]))  # type: ignore[arg-type]
+    except NotFound:
+        await websocket.close(code=1008)
+        return
+    raw_version = params.get("v", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    lang = i18n.pick(params.get("lang")) or websocket.scope.get("state", {}).get("lang") or i18n.DEFAULT
+    await websocket.accept()
+    live = websocket.app.state.live
+    client = Client(Wire(websocket.scope["state"].get(PROTOCOL_KEY), websocket.send), view, lang, version)
+    channel = live.connect(event.id, client)
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    except WebSocketDisconnect:
+        pass
+    finally:
+        live.disconnect(channel, client)
