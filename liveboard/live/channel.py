@@ -137,7 +137,7 @@ class Channel:
         keys = list(self.clients)
         if not keys:
             return
-        catching_up = {key for key in keys if any(c.pending or c.stale_since for c in self.clients.get(key, ()))}
+        catching_up = {key for key in keys if any(_catching_up(c) for c in self.clients.get(key, ()))}
         rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
         board_version, changed, full = rendered
         self.version = board_version
@@ -252,6 +252,11 @@ class Channel:
         for handle in (self._flush_handle, self._clock):
             if handle is not None:
                 handle.cancel()
+
+
+def _catching_up(client: Client) -> bool:
+    """Whether a client will need its whole regions in this flush: new, or stale and drained at last."""
+    return client.pending or (client.stale_since is not None and client.wire.backlog() <= LOW_WATER)
 
 
 def _version_tag(version: int) -> str:
