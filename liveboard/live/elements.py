@@ -73,7 +73,7 @@ def _context(board: Board) -> dict[str, object]:
 
 
 def _one(template: str, board: Board, /, **extra: object) -> str:
-    return render_template(template, **_context(board), **extra)
+    return render_template(template, **{**_context(board), **extra})
 
 
 def phone(board: Board, dirty: Dirty | None) -> list[Element]:
@@ -130,7 +130,7 @@ def screen(board: Board, dirty: Dirty | None) -> list[Element]:
 def host(board: Board, dirty: Dirty | None) -> list[Element]:
     """Elements of the host console. A catching-up console gets the whole console."""
     if dirty is None:
-        console = _one("_host_console.html", board, **{**_host_lists(board), "oob": False}, request=None)
+        console = _one("_host_console.html", board, **_host_lists(board), oob=False, request=None)
         return [Element("main", console.replace('<main id="main"', '<main id="main" hx-swap-oob="true"', 1))]
     kinds = dirty.kinds
     out: list[Element] = []
