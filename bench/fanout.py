@@ -453,22 +453,74 @@ class FanoutResult:
     measure_s: float = 0.0
     errors: list[str] = field(default_factory=list)
     sample_frames: dict[str, str] = field(default_factory=dict)
+    repeats: int = 1
+    first_ms: float = math.nan  # median over changes of the first client's latency
+    reply_ms: float = math.nan  # median time until the change's HTTP reply was read
 
     def row(self) -> dict[str, Any]:
-        k = max(1, len(self.changes))
         return {
             "p50 ms": self.latency.get("all", {}).get("p50"),
             "p95 ms": self.latency.get("all", {}).get("p95"),
             "p99 ms": self.latency.get("all", {}).get("p99"),
             "max ms": self.latency.get("all", {}).get("max"),
+            "first client ms (median over changes)": self.first_ms,
+            "HTTP reply of the change ms (median)": self.reply_ms,
             "missing (client, change)": self.missing_pairs,
             "frames / client / change": self.frames_per_client_change,
             "bytes / client / change": self.bytes_per_client_change,
             "server RSS held, MB": self.rss_held_kb / 1024,
             "server RSS for the connections, MB": (self.rss_held_kb - self.rss_idle_kb) / 1024,
-            "server CPU / change, ms": self.server_cpu_s / k * 1000,
-            "load-process CPU / change, ms": self.load_cpu_s / k * 1000,
+            "server CPU / change, ms": self.server_cpu_ms,
+            "load-process CPU / change, ms": self.load_cpu_ms,
         }
+
+    @property
+    def server_cpu_ms(self) -> float:
+        return self.server_cpu_s / max(1, len(self.changes)) * 1000
+
+    @property
+    def load_cpu_ms(self) -> float:
+        return self.load_cpu_s / max(1, len(self.changes)) * 1000
+
+
+def median_result(runs: list[FanoutResult]) -> FanoutResult:
+    """The runs of one target and client count folded into one: medians, and missing changes added up."""
+    if len(runs) == 1:
+        return runs[0]
+    first = runs[0]
+    k = len(first.changes)
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    out = FanoutResult(first.target, first.clients, first.views, repeats=len(runs))
+    out.changes = first.changes
+    out.connect_s = med([r.connect_s for r in runs])
+    out.connect_failed = sum(r.connect_failed for r in runs)
+    views = {view for r in runs for view in r.latency}
+    out.latency = {
+        view: {
+            stat: med([r.latency[view][stat] for r in runs if view in r.latency])
+            for stat in ("p50", "p95", "p99", "max", "n")
+        }
+        for view in views
+    }
+    out.first_ms = med([r.first_ms for r in runs])
+    out.reply_ms = med([r.reply_ms for r in runs])
+    out.missing_pairs = sum(r.missing_pairs for r in runs)
+    out.clients_missing = sum(r.clients_missing for r in runs)
+    out.frames_per_client_change = med([r.frames_per_client_change for r in runs])
+    out.bytes_per_client_change = med([r.bytes_per_client_change for r in runs])
+    out.frame_payload_median = first.frame_payload_median
+    out.rss_idle_kb = int(med([r.rss_idle_kb for r in runs]))
+    out.rss_held_kb = int(med([r.rss_held_kb for r in runs]))
+    out.rss_after_kb = int(med([r.rss_after_kb for r in runs]))
+    out.hwm_kb = max(r.hwm_kb for r in runs)
+    out.server_cpu_s = med([r.server_cpu_ms for r in runs]) * k / 1000
+    out.load_cpu_s = med([r.load_cpu_ms for r in runs]) * k / 1000
+    out.errors = [e for r in runs for e in r.errors]
+    out.sample_frames = first.sample_frames
+    return out
 
 
 def views_for(n: int, screens: float) -> list[str]:
@@ -513,7 +565,7 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
             measured = i >= args.warmup
             if measured and i == args.warmup:
                 if args.py_spy and isinstance(target, LiveBoard):
-                    profiler = start_py_spy(args, target, n, workdir)
+                    profiler = start_py_spy(args, target, str(n), workdir, args.changes * (args.gap + 0.5))
                 t_measure0 = time.perf_counter()
                 cpu0, lcpu0 = target.server.cpu(), cpu_seconds()
             reply, version = await target.change(i)
@@ -529,9 +581,7 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
         if result.changes:
             t_end = time.perf_counter() - args.gap
             cpu1, lcpu1 = target.server.cpu(), cpu_seconds()
-        if profiler is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                profiler.wait(60)
+        finish_py_spy(profiler)
         result.measure_s = t_end - t_measure0
         result.server_cpu_s = cpu1 - cpu0
         result.load_cpu_s = lcpu1 - lcpu0
@@ -559,6 +609,7 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
     versions = [c.version for c in changes]
     per_view: dict[str, list[float]] = {}
     missing_pairs = clients_missing = frames = nbytes = 0
+    first = [math.inf] * len(changes)
     sizes: dict[str, list[int]] = {}
     for client in load.clients:
         lat = per_view.setdefault(client.view, [])
@@ -577,6 +628,8 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
                     delay = t - changes[j].t0
                     if delay <= MISSING_AFTER:
                         lat.append(delay)
+                        if delay < first[j]:
+                            first[j] = delay
                     else:
                         got[j] = False  # too late: counts as missing
         miss = got.count(False)
@@ -584,6 +637,8 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
         clients_missing += miss > 0
     result.latency = {view: summary_ms(values) for view, values in per_view.items()}
     result.latency["all"] = summary_ms([x for values in per_view.values() for x in values])
+    result.first_ms = statistics.median(x * 1000 for x in first) if first and max(first) < math.inf else math.nan
+    result.reply_ms = statistics.median((c.t1 - c.t0) * 1000 for c in changes) if changes else math.nan
     result.missing_pairs = missing_pairs
     result.clients_missing = clients_missing
     pairs = max(1, len(load.clients) * len(changes))
@@ -596,20 +651,65 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
             result.sample_frames[view] = load.stats.frames[sample.events[-1][2]].decode(errors="replace")[:600]
 
 
-def start_py_spy(args: argparse.Namespace, target: Target, n: int, workdir: Path) -> subprocess.Popen | None:
+def start_py_spy(
+    args: argparse.Namespace, target: Target, label: str, workdir: Path, seconds: float
+) -> subprocess.Popen | None:
     exe = Path(args.python).parent / "py-spy"
     if not exe.exists():
         print("  (py-spy not found next to the interpreter: no profile)", flush=True)
         return None
-    out = Path(args.py_spy) / f"fanout-{n}.svg"
+    out = Path(args.py_spy) / f"fanout-{label}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    seconds = max(5, int(args.changes * (args.gap + 0.5)))
-    print(f"  py-spy: {out} for {seconds}s", flush=True)
-    return subprocess.Popen(
-        [str(exe), "record", "-o", str(out), "--pid", str(target.server.pid), "--duration", str(seconds), "-r", "250"],
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "py-spy.log").open("ab"),
-    )
+    seconds = max(5, int(seconds))
+    print(f"  py-spy: {out} (collapsed stacks) for {seconds}s", flush=True)
+    # --gil: only the thread holding the GIL, i.e. where the one Python core goes; --nonblocking: the server
+    # is not paused to be sampled, so the profile does not slow what it measures.
+    argv = [str(exe), "record", "--gil", "--nonblocking", "-r", "100", "-f", "raw", "-o", str(out)]
+    argv += ["--pid", str(target.server.pid), "--duration", str(seconds)]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=(workdir / "py-spy.log").open("ab"))
+
+
+def profile_summary(path: Path, top: int = 25) -> str:
+    """The functions with the most samples in a py-spy raw profile: own (self) samples and inclusive ones."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return f"(no profile at {path})"
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")[1:]]  # drop the process, and line numbers
+        for f in set(frames):
+            inclusive[f] = inclusive.get(f, 0) + n
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+    if not total:
+        return "(empty profile)"
+    out = [f"{total} samples of the GIL holder (100 Hz)", "", "self:"]
+    out += [f"  {n / total:6.1%}  {f}" for f, n in sorted(own.items(), key=lambda x: -x[1])[:top]]
+    out += ["", "inclusive:"]
+    out += [f"  {n / total:6.1%}  {f}" for f, n in sorted(inclusive.items(), key=lambda x: -x[1])[: top * 2]]
+    return "\n".join(out)
+
+
+def finish_py_spy(profiler: subprocess.Popen | None) -> None:
+    if profiler is None:
+        return
+    try:
+        profiler.wait(60)
+    except subprocess.TimeoutExpired:
+        profiler.kill()
+        profiler.wait(5)
+    path = Path(profiler.args[profiler.args.index("-o") + 1])
+    summary = profile_summary(path)
+    path.with_suffix(".summary.txt").write_text(summary + "\n")
+    print(f"  py-spy summary: {path.with_suffix('.summary.txt')}", flush=True)
 
 
 def print_fanout(r: FanoutResult) -> None:
@@ -676,16 +776,20 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         print(f"connected {ok} watchers, failed {failed}", flush=True)
         await asyncio.sleep(1.0)
         t_from = time.perf_counter()
-        cpu0 = target.server.cpu()
-        sem = asyncio.Semaphore(args.storm_inflight)
+        cpu0, lcpu0 = target.server.cpu(), cpu_seconds()
+        profiler = start_py_spy(args, target, "storm", workdir, seconds + 5) if args.py_spy else None
+        sem = asyncio.Semaphore(args.storm_inflight or joins)
         replies: list[tuple[float, int, int, float]] = []
+        log: list[tuple[int, int, float, float, int]] = []  # (join, session, start, reply ms, status)
 
         async def one(i: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
             async with sem:
                 try:
-                    reply, version = await target.join(cookies[i], sessions[i % len(sessions)]["id"])
+                    sid = sessions[i % len(sessions)]["id"]
+                    reply, version = await target.join(cookies[i], sid)
                     replies.append((reply.t0, reply.status, version, reply.t1))
+                    log.append((i, sid, reply.t0 - start, reply.t1 - reply.t0, reply.status))
                 except (OSError, TimeoutError) as exc:
                     replies.append((time.perf_counter(), -1, -1, time.perf_counter()))
                     load.stats.errors.append(f"join {i}: {exc!r}")
@@ -702,7 +806,9 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         final_snap = await target.snapshot()
         final = {s["id"]: s["present"] for s in final_snap["sessions"]}
         await load.quiet(2.0, limit=30)
-        cpu1 = target.server.cpu()
+        cpu1, lcpu1 = target.server.cpu(), cpu_seconds()
+        wall = time.perf_counter() - t_from
+        finish_py_spy(profiler)
         out.update(
             connect_failed=failed,
             statuses=statuses,
@@ -712,6 +818,9 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             final_version=final_snap["version"],
             present_added=sum(final.values()) - sum(initial.values()),
             server_cpu_s=cpu1 - cpu0,
+            load_cpu_s=lcpu1 - lcpu0,
+            storm_wall_s=wall,
+            join_log=[(i, sid, round(t, 4), round(ms * 1000, 1), st) for i, sid, t, ms, st in sorted(log)],
             rss_kb=target.server.rss_kb(),
         )
         parsed: dict[int, dict[int, int]] = {}
@@ -824,14 +933,45 @@ def table(runs: list[tuple[FanoutResult | None, FanoutResult | None]]) -> str:
     return "\n".join(lines)
 
 
+def merge_storms(storms: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several storms folded into one: medians of the times, worst frame rate, statuses and misses added up."""
+    if len(storms) == 1:
+        return storms[0]
+    out = dict(storms[0])
+    out["repeats"] = len(storms)
+    for key, value in storms[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = statistics.median(s[key] for s in storms)
+        elif isinstance(value, dict) and value and all(isinstance(v, int | float) for v in value.values()):
+            keys = {k for s in storms for k in s.get(key, {})}
+            if key in ("statuses", "not_converged"):
+                out[key] = {k: sum(s.get(key, {}).get(k, 0) for s in storms) for k in sorted(keys)}
+            else:
+                out[key] = {k: statistics.median(s[key].get(k, float("nan")) for s in storms) for k in keys}
+    out["max_frames_in_1s"] = max(s.get("max_frames_in_1s", 0) for s in storms)
+    out["converged_max_each_run_ms"] = [s.get("converged_all", {}).get("max") for s in storms]
+    out.pop("join_log", None)
+    return out
+
+
 def storm_table(storm: dict[str, Any]) -> str:
     c = storm.get("converged_all", {})
     rows = [
-        ("watchers / joins / pacing", f"{storm['watchers']:,} / {storm['joins']:,} in {storm['seconds']:g} s"),
+        (
+            "watchers / joins / pacing",
+            f"{int(storm['watchers']):,} / {int(storm['joins']):,} in {storm['seconds']:g} s"
+            + (f" (medians of {storm['repeats']} storms)" if storm.get("repeats") else ""),
+        ),
         ("join replies (status: count)", ", ".join(f"{k}: {v}" for k, v in storm.get("statuses", {}).items())),
         ("join reply time p50 / p99 ms", f"{storm['join_reply_ms']['p50']:.0f} / {storm['join_reply_ms']['p99']:.0f}"),
+        ("joins actually sent over, s", f"{storm.get('joins_span_s', 0):.2f}"),
+        ("join reply time max ms", f"{storm['join_reply_ms']['max']:.0f}"),
         ("last join's reply after its request, ms", f"{storm.get('last_reply_after_last_join_ms', 0):.0f}"),
         ("every watcher exact, ms after the last join's request", f"{c.get('max', float('nan')):.0f}"),
+        (
+            "the same, each run, ms",
+            " / ".join(f"{x:.0f}" for x in storm.get("converged_max_each_run_ms") or [c.get("max", float("nan"))]),
+        ),
         ("per watcher p50 / p99 ms", f"{c.get('p50', float('nan')):.0f} / {c.get('p99', float('nan')):.0f}"),
         ("watchers not converged", json.dumps(storm.get("not_converged", {}))),
         ("most frames one client got in any 1 s", str(storm.get("max_frames_in_1s"))),
@@ -839,7 +979,11 @@ def storm_table(storm: dict[str, Any]) -> str:
             "frames / bytes per watcher (median)",
             f"{storm['frames_per_client_p50']:.0f} / {storm['bytes_per_client_p50']:,.0f}",
         ),
-        ("server CPU during the storm, s", f"{storm.get('server_cpu_s', 0):.1f}"),
+        (
+            "CPU during the storm, s: server / load process",
+            f"{storm.get('server_cpu_s', 0):.1f} / {storm.get('load_cpu_s', 0):.1f} "
+            f"(over {storm.get('storm_wall_s', 0):.1f} s)",
+        ),
     ]
     return "\n".join(["| storm | |", "| --- | ---: |"] + [f"| {k} | {v} |" for k, v in rows])
 
@@ -866,35 +1010,54 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "command": command_line(),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "load_loop": type(asyncio.get_running_loop()).__module__,
         "settings": {k: v for k, v in vars(args).items() if k != "out"},
+        "code": code_state(),
         "fanout": [],
     }
     runs: list[tuple[FanoutResult | None, FanoutResult | None]] = []
     if not args.storm_only:
         for n in args.clients:
-            live = None
+            lives: list[FanoutResult] = []
+            bases: list[FanoutResult] = []
             sizes = dict(args.frame_size)
-            if not args.baseline_only:
-                live = await run_fanout(LiveBoard(args.python), n, args, workdir)
-                sizes.update({v: int(s) for v, s in live.frame_payload_median.items()})
-            base = None
-            if not args.no_baseline:
-                base = await run_fanout(Baseline(args.python, sizes), n, args, workdir)
+            for _ in range(args.repeat):  # alternating, so slow phases of the machine hit both alike
+                if not args.baseline_only:
+                    lives.append(await run_fanout(LiveBoard(args.python), n, args, workdir))
+                    sizes.update({v: int(s) for v, s in lives[-1].frame_payload_median.items()})
+                if not args.no_baseline:
+                    bases.append(await run_fanout(Baseline(args.python, sizes), n, args, workdir))
+            live = median_result(lives) if lives else None
+            base = median_result(bases) if bases else None
             runs.append((live, base))
             results["fanout"].append(
-                {"clients": n, "liveboard": _as_dict(live), "baseline": _as_dict(base), "baseline_sizes": sizes}
+                {
+                    "clients": n,
+                    "liveboard": _as_dict(live),
+                    "baseline": _as_dict(base),
+                    "baseline_sizes": sizes,
+                    "liveboard_runs": [_as_dict(r) for r in lives] if len(lives) > 1 else None,
+                    "baseline_runs": [_as_dict(r) for r in bases] if len(bases) > 1 else None,
+                }
             )
     storm = None
     if not args.baseline_only and not args.no_storm:
-        storm = await run_storm(args, workdir)
+        storms = [await run_storm(args, workdir) for _ in range(args.storm_repeat)]
+        storm = merge_storms(storms)
         results["storm"] = storm
+        if len(storms) > 1:
+            results["storm_runs"] = storms
     print("\n## Fan-out: one join, time from just before its POST to its frame at each client\n")
+    if args.repeat > 1:
+        print(f"Medians of {args.repeat} runs per target (alternating); missing changes added up over the runs.\n")
     if runs:
         print(table(runs))
     if storm:
         print()
         print(storm_table(storm))
-    print(f"\ncommand: {results['command']}")
+    code = results["code"]
+    print(f"\ncode: {code['head']} + {code['changed_files']} changed files (app tree {code['tree_sha256']})")
+    print(f"command: {results['command']}")
     return results
 
 
@@ -905,6 +1068,29 @@ def _as_dict(r: FanoutResult | None) -> dict[str, Any] | None:
     d["changes"] = [c.__dict__ for c in r.changes]
     d["row"] = r.row()
     return d
+
+
+def code_state() -> dict[str, Any]:
+    """Which code was measured: the commit, and a digest of the working tree's app files (edits not committed)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted([*ROOT.glob("liveboard/**/*.py"), *ROOT.glob("templates/*")]):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "liveboard", "templates"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.count("\n")
+    except (OSError, subprocess.SubprocessError):
+        head, dirty = "", -1
+    return {"head": head, "changed_files": dirty, "tree_sha256": digest.hexdigest()[:16]}
 
 
 def command_line() -> str:
@@ -929,19 +1115,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--no-storm", action="store_true")
     p.add_argument("--storm-only", action="store_true")
+    p.add_argument("--repeat", type=int, default=3, help="runs per client count and target; medians are shown")
+    p.add_argument("--storm-repeat", type=int, default=3, help="storms; medians are shown, and the worst frame rate")
     p.add_argument("--storm-watchers", type=int, default=1000)
     p.add_argument("--storm-joins", type=int, default=1000)
     p.add_argument("--storm-seconds", type=float, default=5.0)
-    p.add_argument("--storm-inflight", type=int, default=256, help="most join requests in flight at once")
+    p.add_argument(
+        "--storm-inflight", type=int, default=0, help="most join requests in flight at once (default: no limit)"
+    )
     p.add_argument("--quick", action="store_true", help="500 clients, 5 changes, a 300-join storm")
     p.add_argument("--python", default=sys.executable, help="interpreter for the servers")
-    p.add_argument("--py-spy", metavar="DIR", help="record a py-spy flame graph of LiveBoard during the changes")
+    p.add_argument(
+        "--py-spy", metavar="DIR", help="profile LiveBoard with py-spy during the changes and the storm (raw stacks)"
+    )
+    p.add_argument(
+        "--uvloop", action="store_true", help="run the load process on uvloop (if installed): a cheaper client"
+    )
     p.add_argument("--timeout", type=float, default=3600, help="give up after this many seconds")
     p.add_argument("--out", help="JSON results (default /tmp/fanout-DATE.json)")
     args = p.parse_args(argv)
     if args.quick:
         args.clients, args.changes = "500", 5
         args.storm_watchers, args.storm_joins, args.storm_seconds = 300, 300, 3.0
+        args.repeat = args.storm_repeat = 1
     args.clients = [int(x) for x in str(args.clients).split(",") if x.strip()]
     if not args.out:
         args.out = f"/tmp/fanout-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
@@ -956,7 +1152,13 @@ def run() -> int:
 
     signal.signal(signal.SIGTERM, bail)
     try:
-        results = asyncio.run(asyncio.wait_for(main(args), args.timeout))
+        loop_factory = None
+        if args.uvloop:
+            import uvloop  # optional, in this load process only: the servers run as they always do
+
+            loop_factory = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            results = runner.run(asyncio.wait_for(main(args), args.timeout))
     finally:
         _stop_all()
     Path(args.out).write_text(json.dumps(results, indent=1, default=str))

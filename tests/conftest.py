@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,11 @@ def out_of_band(fragment: str, element_id: str) -> bool:
 class LiveServer:
     """A running LiveBoard: its URL, a second `Database` on the same file for checking rows, and helpers."""
 
-    def __init__(self, url: str, database: Database) -> None:
+    def __init__(self, url: str, database: Database, app: Any = None) -> None:
         self.url = url
         self.database = database
+        #: The running Starlette app (its `state.live` holds the live channels), or None.
+        self.app = app
         self._clients: list[httpx.Client] = []
 
     # clients
@@ -100,6 +103,19 @@ class LiveServer:
     def close(self) -> None:
         for client in self._clients:
             client.close()
+
+    # the running app, looked at from its own event loop
+
+    def on_loop(self, fn: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """`fn()` run on the server's event loop, where the live channels live, and its result: a consistent look
+        at `app.state.live` from the test's thread."""
+
+        async def call() -> Any:
+            return fn()
+
+        loop = self.app.state.hub.loop
+        assert loop is not None, "the server has not started its hub"
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout)
 
     # the database, read directly
 
@@ -174,8 +190,16 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # As `liveboard serve` runs it: the sans-I/O websockets protocol (the live layer writes frames straight to
+    # its transport) and no permessage-deflate (frames are encoded once, uncompressed, for every client).
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="liveboard-test-server", daemon=True)
@@ -221,7 +245,7 @@ def server(tmp_path: Path, demo_file: Path, _stopping: list[threading.Thread]) -
     database = Database(url)
     app = create_app(Settings(database_url=url, admin_password=HOST_PASSWORD))
     uv, thread, base = _serve(app)
-    live = LiveServer(base, database)
+    live = LiveServer(base, database, app)
     try:
         yield live
     finally:

@@ -16,8 +16,8 @@ from liveboard.web.requests import now, read
 from liveboard.web.templating import page
 from liveboard.web.urls import public_base, short
 
-#: Six rows of rooms stay readable from five metres on 1080 lines; more rooms page by themselves.
-ROOMS_PER_PAGE = 6
+#: Five rows of rooms stay readable from five metres on 1080 lines; more rooms page by themselves.
+ROOMS_PER_PAGE = 5
 
 
 def pages(items: list[Any], size: int) -> list[list[Any]]:
