@@ -65,7 +65,15 @@ def refused(server: LiveServer, host: httpx.Client, path: str, data: dict[str, s
 def test_console_page(server: LiveServer, host: httpx.Client) -> None:
     response = host.get("/e/demo/host")
     assert response.status_code == 200
-    for element in ('id="main"', 'id="queue"', 'id="approved"', 'id="schedule"', 'id="rooms"', 'id="rounds"', 'id="audit"'):
+    for element in (
+        'id="main"',
+        'id="queue"',
+        'id="approved"',
+        'id="schedule"',
+        'id="rooms"',
+        'id="rounds"',
+        'id="audit"',
+    ):
         assert element in response.text
     assert html.escape(server.pitch("motion").title) in response.text  # pending, waiting for moderation
     assert f"/e/demo/host/pitches/{server.pitch('motion').id}/approve" in response.text
