@@ -55,6 +55,7 @@
     var status = document.getElementById("live-status");
     if (status) status.hidden = ok;
     document.body.classList.toggle("offline", !ok);
+    document.body.setAttribute("data-live", ok ? "on" : "off");
   }
   document.addEventListener("htmx:ws:after:connection", function () { setLive(true); });
   document.addEventListener("htmx:ws:close", function () { setLive(false); });

@@ -97,11 +97,13 @@ def test_the_screen_heals_after_the_server_restarts(tmp_path: Path, browser: obj
     try:
         screen.goto(f"{server.url}/e/demo/screen")
         screen.evaluate("window.__notReloaded = true")
-        sync_api.expect(screen.locator("#live-status")).to_be_hidden(timeout=5000)
+        sync_api.expect(screen.locator("body[data-live=on]")).to_have_count(1, timeout=10000)
+        sync_api.expect(screen.locator("#live-status")).to_be_hidden()
 
         server.process.send_signal(signal.SIGINT)
         server.stop()
-        sync_api.expect(screen.locator("#live-status")).to_be_visible(timeout=10000)
+        sync_api.expect(screen.locator("body[data-live=off]")).to_have_count(1, timeout=15000)
+        sync_api.expect(screen.locator("#live-status")).to_be_visible()
 
         server = Server(db_path, port, password="restart-secret")
         phone = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=10)
@@ -113,7 +115,8 @@ def test_the_screen_heals_after_the_server_restarts(tmp_path: Path, browser: obj
         after = phone.get("/api/events/demo").json()["sessions"]
         present = next(s["present"] for s in after if s["id"] == session["id"])
         sync_api.expect(screen.locator(f"#count-{session['id']}")).to_contain_text(f"{present}/", timeout=20000)
-        sync_api.expect(screen.locator("#live-status")).to_be_hidden(timeout=5000)
+        sync_api.expect(screen.locator("body[data-live=on]")).to_have_count(1, timeout=20000)
+        sync_api.expect(screen.locator("#live-status")).to_be_hidden()
         assert screen.evaluate("window.__notReloaded") is True
     finally:
         server.stop()
