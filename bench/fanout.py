@@ -1,9 +1,13 @@
 """Fan-out benchmark: LiveBoard's live updates against a bare `websockets` broadcast, measured the same way.
 
-    .venv/bin/python bench/fanout.py                      # 500, 1,000, 2,000, 5,000 clients, then the storm
-    .venv/bin/python bench/fanout.py --clients 500,2000 --changes 20
+    .venv/bin/python bench/fanout.py                      # 500, 1,000, 2,000, 5,000 clients, 3 runs each, 3 storms
+    .venv/bin/python bench/fanout.py --clients 2000,5000 --repeat 5 --no-storm
     .venv/bin/python bench/fanout.py --quick              # a minute: 500 clients, 5 changes, a small storm
     .venv/bin/python bench/fanout.py --baseline-only      # validates the load client against the baseline
+    .venv/bin/python bench/fanout.py --storm-only --py-spy /tmp/prof   # with py-spy installed next to python
+
+The machine is shared and noisy: every figure is the median of `--repeat` runs, LiveBoard and baseline
+alternating. See docs/performance.md for what the figures mean and the latest results.
 
 For each client count N, twice — LiveBoard (`python run.py --demo`, fresh SQLite database), then the
 baseline (`bench/baseline.py`) — each server as its own process:
@@ -138,6 +142,16 @@ class Server:
         self._log_file.close()
         if self in _servers:
             _servers.remove(self)
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
 def _status_kb(pid: int, key: str) -> int:
@@ -275,8 +289,9 @@ class Target:
 class LiveBoard(Target):
     name = "LiveBoard"
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, htmx: bool = False) -> None:
         self.python = python
+        self.htmx = htmx
         self.password = secrets.token_urlsafe(12)
         self.cookies: list[str] = []
         self.session_id = 0
@@ -292,6 +307,7 @@ class LiveBoard(Target):
             LIVEBOARD_ADMIN_PASSWORD=self.password,
             LIVEBOARD_NPM_REGISTRY="http://127.0.0.1:9",  # never fetch from outside during a benchmark
             PYTHONUNBUFFERED="1",
+            PYTHONPATH=str(ROOT),  # only the app: nothing the load process has on its path (e.g. uvloop)
         )
         argv = [self.python, "run.py", "--demo", "--host", HOST, "--port", str(port)]
         self.server = Server(self.name, argv, env, port, workdir / f"liveboard-{port}.log")
@@ -365,7 +381,7 @@ class LiveBoard(Target):
             self.server.port,
             "POST",
             f"/e/{SLUG}/sessions/{session_id}/join",
-            {"Origin": self.origin, "Cookie": cookie},
+            {"Origin": self.origin, "Cookie": cookie, **({"HX-Request": "true"} if self.htmx else {})},
             {},
         )
         header = reply.header("X-LiveBoard-Version")
@@ -388,7 +404,7 @@ class Baseline(Target):
     async def start(self, workdir: Path) -> None:
         port = free_port()
         argv = [self.python, str(ROOT / "bench" / "baseline.py"), "--host", HOST, "--port", str(port)]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
         self.server = Server(self.name, argv, env, port, workdir / f"baseline-{port}.log")
         await wait_healthy(self.server)
 
@@ -456,6 +472,7 @@ class FanoutResult:
     repeats: int = 1
     first_ms: float = math.nan  # median over changes of the first client's latency
     reply_ms: float = math.nan  # median time until the change's HTTP reply was read
+    other_cores: float = math.nan  # cores busy with anything but the server and the load process, on average
 
     def row(self) -> dict[str, Any]:
         return {
@@ -472,6 +489,7 @@ class FanoutResult:
             "server RSS for the connections, MB": (self.rss_held_kb - self.rss_idle_kb) / 1024,
             "server CPU / change, ms": self.server_cpu_ms,
             "load-process CPU / change, ms": self.load_cpu_ms,
+            "other CPU on the machine meanwhile, cores": self.other_cores,
         }
 
     @property
@@ -507,6 +525,7 @@ def median_result(runs: list[FanoutResult]) -> FanoutResult:
     }
     out.first_ms = med([r.first_ms for r in runs])
     out.reply_ms = med([r.reply_ms for r in runs])
+    out.other_cores = med([r.other_cores for r in runs])
     out.missing_pairs = sum(r.missing_pairs for r in runs)
     out.clients_missing = sum(r.clients_missing for r in runs)
     out.frames_per_client_change = med([r.frames_per_client_change for r in runs])
@@ -558,7 +577,7 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
         await asyncio.sleep(1.0)  # let connect-time frames (clock) pass
         result.rss_held_kb = target.server.rss_kb()
 
-        cpu0 = cpu1 = lcpu0 = lcpu1 = 0.0
+        cpu0 = cpu1 = lcpu0 = lcpu1 = mcpu0 = mcpu1 = cpu_wall = 0.0
         t_measure0 = t_end = 0.0
         profiler = None
         for i in range(total):
@@ -567,7 +586,7 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
                 if args.py_spy and isinstance(target, LiveBoard):
                     profiler = start_py_spy(args, target, str(n), workdir, args.changes * (args.gap + 0.5))
                 t_measure0 = time.perf_counter()
-                cpu0, lcpu0 = target.server.cpu(), cpu_seconds()
+                cpu0, lcpu0, mcpu0 = target.server.cpu(), cpu_seconds(), machine_cpu()
             reply, version = await target.change(i)
             if reply.status >= 400 or version < 0:
                 result.errors.append(f"change {i}: {reply.status} {reply.body[:200]!r}")
@@ -580,11 +599,14 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
             await asyncio.sleep(args.gap)
         if result.changes:
             t_end = time.perf_counter() - args.gap
-            cpu1, lcpu1 = target.server.cpu(), cpu_seconds()
+            cpu1, lcpu1, mcpu1 = target.server.cpu(), cpu_seconds(), machine_cpu()
+            cpu_wall = time.perf_counter() - t_measure0
         finish_py_spy(profiler)
         result.measure_s = t_end - t_measure0
         result.server_cpu_s = cpu1 - cpu0
         result.load_cpu_s = lcpu1 - lcpu0
+        # What else kept the machine busy meanwhile (other processes, and kernel work not charged to ours).
+        result.other_cores = ((mcpu1 - mcpu0) - result.server_cpu_s - result.load_cpu_s) / max(1e-9, cpu_wall)
         result.rss_after_kb = target.server.rss_kb()
         result.hwm_kb = target.server.hwm_kb()
         analyse(result, load, t_measure0, t_end)
@@ -749,7 +771,7 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
 async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     watchers, joins, seconds = args.storm_watchers, args.storm_joins, args.storm_seconds
     print(f"\n== storm: {joins} joins in {seconds:g}s while {watchers} watch ==", flush=True)
-    target = LiveBoard(args.python)
+    target = LiveBoard(args.python, args.htmx)
     await target.start(workdir)
     load = Load(HOST, target.server.port)
     out: dict[str, Any] = {"watchers": watchers, "joins": joins, "seconds": seconds}
@@ -912,23 +934,52 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def table(runs: list[tuple[FanoutResult | None, FanoutResult | None]]) -> str:
-    lines = ["| clients | measure | LiveBoard | baseline | ratio |", "| ---: | --- | ---: | ---: | ---: |"]
-    for live, base in runs:
+def _ratio(a: Any, b: Any) -> float | None:
+    if isinstance(a, int | float) and isinstance(b, int | float) and b and not math.isnan(a) and not math.isnan(b):
+        return a / b
+    return None
+
+
+def paired_ratios(lives: list[FanoutResult], bases: list[FanoutResult]) -> dict[str, float]:
+    """Per measure, the median of run-by-run ratios (LiveBoard run i / baseline run i, run one after the other):
+    a slow moment of the machine then hits both sides of a ratio, not one."""
+    if len(lives) != len(bases) or len(lives) < 2:
+        return {}
+    out = {}
+    for key in lives[0].row():
+        ratios = [_ratio(a.row()[key], b.row()[key]) for a, b in zip(lives, bases, strict=True)]
+        if all(r is not None for r in ratios):
+            out[key] = statistics.median(ratios)  # type: ignore[type-var]
+    return out
+
+
+def table(
+    runs: list[tuple[FanoutResult | None, FanoutResult | None]], paired: list[dict[str, float]] | None = None
+) -> str:
+    lines = [
+        "| clients | measure | LiveBoard | baseline | ratio | paired ratio |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for index, (live, base) in enumerate(runs):
         ref = live or base
         assert ref is not None
         lrow = live.row() if live else {}
         brow = base.row() if base else {}
+        pairs = paired[index] if paired and index < len(paired) else {}
         for key in ref.row():
             lv, bv = lrow.get(key), brow.get(key)
-            ratio = lv / bv if isinstance(lv, int | float) and isinstance(bv, int | float) and bv else None
-            lines.append(f"| {ref.clients:,} | {key} | {fmt(lv)} | {fmt(bv)} | {fmt(ratio) + '×' if ratio else '–'} |")
+            ratio = _ratio(lv, bv) if "other CPU" not in key else None
+            pr = pairs.get(key) if "other CPU" not in key else None
+            lines.append(
+                f"| {ref.clients:,} | {key} | {fmt(lv)} | {fmt(bv)} | {fmt(ratio) + '×' if ratio else '–'} "
+                f"| {fmt(pr) + '×' if pr else '–'} |"
+            )
         if live:
             for view, s in live.latency.items():
                 if view != "all":
                     lines.append(
                         f"| {ref.clients:,} | LiveBoard {view}s ({live.views.get(view, 0)}) p50 / p99 ms | "
-                        f"{s['p50']:.1f} / {s['p99']:.1f} | | |"
+                        f"{s['p50']:.1f} / {s['p99']:.1f} | | | |"
                     )
     return "\n".join(lines)
 
@@ -1016,6 +1067,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "fanout": [],
     }
     runs: list[tuple[FanoutResult | None, FanoutResult | None]] = []
+    paired: list[dict[str, float]] = []
     if not args.storm_only:
         for n in args.clients:
             lives: list[FanoutResult] = []
@@ -1023,19 +1075,21 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             sizes = dict(args.frame_size)
             for _ in range(args.repeat):  # alternating, so slow phases of the machine hit both alike
                 if not args.baseline_only:
-                    lives.append(await run_fanout(LiveBoard(args.python), n, args, workdir))
+                    lives.append(await run_fanout(LiveBoard(args.python, args.htmx), n, args, workdir))
                     sizes.update({v: int(s) for v, s in lives[-1].frame_payload_median.items()})
                 if not args.no_baseline:
                     bases.append(await run_fanout(Baseline(args.python, sizes), n, args, workdir))
             live = median_result(lives) if lives else None
             base = median_result(bases) if bases else None
             runs.append((live, base))
+            paired.append(paired_ratios(lives, bases))
             results["fanout"].append(
                 {
                     "clients": n,
                     "liveboard": _as_dict(live),
                     "baseline": _as_dict(base),
                     "baseline_sizes": sizes,
+                    "paired_ratios": paired[-1],
                     "liveboard_runs": [_as_dict(r) for r in lives] if len(lives) > 1 else None,
                     "baseline_runs": [_as_dict(r) for r in bases] if len(bases) > 1 else None,
                 }
@@ -1049,9 +1103,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             results["storm_runs"] = storms
     print("\n## Fan-out: one join, time from just before its POST to its frame at each client\n")
     if args.repeat > 1:
-        print(f"Medians of {args.repeat} runs per target (alternating); missing changes added up over the runs.\n")
+        print(
+            f"Medians of {args.repeat} runs per target, alternating; ratio = of the medians, paired ratio = median of"
+            " the run-by-run ratios; missing changes added up over the runs.\n"
+        )
     if runs:
-        print(table(runs))
+        print(table(runs, paired))
     if storm:
         print()
         print(storm_table(storm))
@@ -1115,6 +1172,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--no-storm", action="store_true")
     p.add_argument("--storm-only", action="store_true")
+    p.add_argument(
+        "--htmx", action="store_true", help="joins as htmx sends them (HX-Request: fragments rendered in the reply)"
+    )
     p.add_argument("--repeat", type=int, default=3, help="runs per client count and target; medians are shown")
     p.add_argument("--storm-repeat", type=int, default=3, help="storms; medians are shown, and the worst frame rate")
     p.add_argument("--storm-watchers", type=int, default=1000)

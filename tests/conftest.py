@@ -117,6 +117,31 @@ class LiveServer:
         assert loop is not None, "the server has not started its hub"
         return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout)
 
+    def live_clients(self) -> list[tuple[tuple[str, str], Any]]:
+        """Every connected live client as ((view, lang), the channel's client object), read on the server's loop."""
+
+        def look() -> list[tuple[tuple[str, str], Any]]:
+            return [
+                (key, client)
+                for channel in self.app.state.live.channels.values()
+                for key, group in channel.clients.items()
+                for client in group
+            ]
+
+        return self.on_loop(look)
+
+    def wait_live(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until exactly `count` live clients are connected and each has had its first flush, so it is at the
+        current state and a change made now reaches it as a change."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            clients = self.live_clients()
+            if len(clients) == count and not any(client.pending for _, client in clients):
+                return
+            time.sleep(0.01)
+        found = [(key, client.pending) for key, client in self.live_clients()]
+        raise AssertionError(f"expected {count} settled live clients within {timeout} s, found {found}")
+
     # the database, read directly
 
     def rows(self, model: Any, *where: Any) -> list[Any]:

@@ -27,13 +27,15 @@ from liveboard.live.wire import Wire, encode
 log = logging.getLogger("liveboard.live")
 
 #: The longest a change waits for others to join it in one frame.
-TICK = 0.08
+TICK = 0.1
 #: Unsent bytes above which a client is skipped (marked stale) instead of written to.
 HIGH_WATER = 64 * 1024
 #: A stale client gets one fresh state once its backlog falls below this.
 LOW_WATER = 8 * 1024
 #: A client stuck above the high-water mark this long is disconnected.
 STUCK_SECONDS = 30.0
+#: How often skipped clients are looked at when nothing else happens.
+STALE_CHECK = 0.5
 #: Frames kept per view and language for clients that reconnect.
 HISTORY = 200
 
@@ -127,8 +129,13 @@ class Channel:
         self._last_flush = asyncio.get_running_loop().time()
         if not task.cancelled() and task.exception() is not None:
             log.error("live flush failed for event %s", self.event_id, exc_info=task.exception())
-        if self.dirty or any(c.pending for group in self.clients.values() for c in group):
+        clients = [c for group in self.clients.values() for c in group]
+        if self.dirty or any(c.pending for c in clients):
             self.schedule()
+        elif any(c.stale_since is not None for c in clients):
+            # Look again soon even if nothing changes: a skipped client that drained gets its fresh state,
+            # one that stays stuck is dropped.
+            asyncio.get_running_loop().call_later(STALE_CHECK, self.schedule)
 
     # --- the flush ---------------------------------------------------------------------------------------
 
@@ -229,7 +236,10 @@ class Channel:
             missed: dict[str, str] = {}
             for frame_version, parts in stream.history:
                 if frame_version > known:
-                    missed.update(parts)
+                    for element_id, html in parts.items():
+                        # Latest last: a count sent after a board redraw must come after the board.
+                        missed.pop(element_id, None)
+                        missed[element_id] = html
             return _version_tag(version) + "".join(missed.values()) if missed else ""
         if full is None:
             return None
@@ -264,8 +274,11 @@ def _version_tag(version: int) -> str:
 
 
 def _oob(element: Element) -> str:
+    """An element as an out-of-band swap. A list item is removed wherever it is, then appended to its list:
+    one shape for a new item and an edited one, since the server cannot know which of them a page holds."""
     if element.container is None:
         return element.html
+    removal = f'<i id="{element.id}" hx-swap-oob="delete"></i>'
     if not element.html:
-        return f'<i id="{element.id}" hx-swap-oob="delete"></i>'
-    return f'<div hx-swap-oob="beforeend:#{element.container}">{element.html}</div>'
+        return removal
+    return f'{removal}<div hx-swap-oob="beforeend:#{element.container}">{element.html}</div>'

@@ -1,0 +1,377 @@
+"""Live updates in a real browser: Debian's Chromium driven by Playwright, against the real server.
+
+A wall screen, a phone and a host console, each in a browser context of its own, as three people would have
+them. The screen follows what the phone and the host do without a reload; the phone keeps its own marks
+when shared fragments replace its board; a screen heals by itself after the server restarts.
+
+No browser is downloaded: Debian's `chromium` package is used (scripts/test.sh installs it on CI).
+Screenshots go to test-artifacts/ for humans.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+from websockets.typing import Origin
+
+from liveboard import ROOT
+from liveboard.models import Pitch
+from tests.conftest import HOST_PASSWORD, LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREEN = {"width": 1920, "height": 1080}
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+#: Every wait in a page is bounded (ms).
+SHORT = 5000
+
+pytestmark = pytest.mark.browser
+
+# Counts the page's live connections, and records CSP violations: runs before any of the page's own scripts.
+INIT_SCRIPT = """
+window.__liveOpened = 0;
+window.__csp = [];
+document.addEventListener("htmx:ws:after:connection", function () { window.__liveOpened += 1; });
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing on CI: scripts/test.sh must install Debian's chromium (APT_PACKAGES)")
+        pytest.skip(
+            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install Debian's chromium "
+            "(apt-get install chromium, or run scripts/test.sh as root) to run them. !!!"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the `test` extra")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+class Pages:
+    """Browser contexts of their own (own cookies), and everything their pages said on the console."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.contexts: list[Any] = []
+        self.problems: list[str] = []
+        self.pages: list[Any] = []
+
+    def open(self, name: str, viewport: dict[str, int]) -> Any:
+        context = self.browser.new_context(viewport=viewport, locale="en-GB")
+        context.set_default_timeout(SHORT)
+        context.add_init_script(INIT_SCRIPT)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda message: self._console(name, message))
+        page.on("pageerror", lambda error: self.problems.append(f"{name}: pageerror: {error}"))
+        self.pages.append(page)
+        return page
+
+    def _console(self, name: str, message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or message.type == "error":
+            self.problems.append(f"{name}: console.{message.type}: {text}")
+
+    def errors(self, allowed: re.Pattern[str] | None = None) -> list[str]:
+        """Console errors, page errors and CSP violations, without favicon noise and what `allowed` matches."""
+        found = [p for p in self.problems if not re.search(r"favicon", p, re.I)]
+        for page in self.pages:
+            if not page.is_closed():
+                found += [f"CSP violation: {v}" for v in page.evaluate("window.__csp || []")]
+        return [p for p in found if not (allowed and allowed.search(p))]
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(chromium: Any) -> Iterator[Pages]:
+    opened = Pages(chromium)
+    yield opened
+    opened.close()
+
+
+def live(page: Any, times: int = 1, seconds: float = 10.0) -> None:
+    """Wait until the page's live connection has opened (`times` times in all). Polled from here: the page's CSP
+    has no 'unsafe-eval', which `page.wait_for_function` needs to poll a predicate inside the page."""
+    deadline = time.monotonic() + seconds
+    while (opened := page.evaluate("window.__liveOpened")) < times:
+        assert time.monotonic() < deadline, f"the live connection opened {opened} times, not {times}"
+        page.wait_for_timeout(20)
+
+
+def mark_not_reloaded(page: Any) -> None:
+    page.evaluate("window.__marker = 1")
+
+
+def assert_not_reloaded(page: Any) -> None:
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+
+
+def screenshot(page: Any, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"live-{name}.png"), full_page=full_page)
+
+
+def present(base_url: str, session_id: int) -> int:
+    sessions = httpx.get(f"{base_url}/api/events/demo", timeout=SHORT / 1000).json()["sessions"]
+    return next(s["present"] for s in sessions if s["id"] == session_id)
+
+
+def log_in(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/host/login?next=/e/demo/host")
+    page.fill("#password", HOST_PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/e/demo/host$"))
+
+
+# --- A: the screen follows the phone and the host -------------------------------------------------------------
+
+
+def test_the_wall_screen_follows_a_pitch_an_approval_and_a_join_without_reload(
+    server: LiveServer, pages: Pages
+) -> None:
+    title = 'Bænke & <læ> ved "stoppestedet"'
+    screen = pages.open("screen", SCREEN)
+    screen.goto(f"{server.url}/e/demo/screen?lang=en")
+    live(screen)
+    mark_not_reloaded(screen)
+
+    phone = pages.open("phone", PHONE)
+    phone.goto(f"{server.url}/e/demo?lang=en")
+    live(phone)
+    mark_not_reloaded(phone)
+    phone.fill("#pitch-title", title)
+    phone.fill("#pitch-story", "Man står længe i regnvejr.")
+    phone.click("#pitch-form button[type=submit]")
+    expect(phone.locator("#pitch-form .ok")).to_be_visible()
+    pitch = max(server.rows(Pitch), key=lambda p: p.id)
+    assert pitch.title == title and pitch.status == "pending"
+
+    host = pages.open("host", DESK)
+    log_in(host, server.url)
+    live(host)
+    # The console got the pending pitch live too (it was submitted after the console... or before; either way).
+    approve = host.locator(f"#host-pitch-{pitch.id} form[action$='/approve'] button")
+    expect(approve).to_be_visible()
+    approve.click()
+    expect(host.locator(f"#host-pitch-{pitch.id} form[action$='/approve']")).to_have_count(0)
+
+    # The title shows as text, exactly as typed: escaped on the wire, not markup in the page.
+    expect(screen.locator("#screen-pitches")).to_contain_text(title, timeout=SHORT)
+    expect(phone.locator(f"#pitches #pitch-{pitch.id} h3")).to_have_text(title, timeout=SHORT)
+    assert screen.locator("#screen-pitches læ").count() == 0
+
+    # The phone joins a session: the screen's count moves to the exact new value.
+    slot = server.slot(1, "Store sal")
+    phone.click(f"#session-{slot.id} form.join button")
+    expect(phone.locator(f"li#session-{slot.id}")).to_have_class(re.compile(r"\bmine\b"))
+    exact = present(server.url, slot.id)
+    assert exact == server.present(slot)
+    expect(screen.locator(f"#count-{slot.id}")).to_contain_text(f"{exact}/", timeout=SHORT)
+    expect(phone.locator(f"#present-{slot.id}")).to_have_text(re.compile(rf"^{exact} of "), timeout=SHORT)
+
+    assert_not_reloaded(screen)
+    assert_not_reloaded(phone)
+    screenshot(screen, "screen")
+    screenshot(phone, "phone", full_page=True)
+    screenshot(host, "host", full_page=True)
+    assert pages.errors() == []
+
+
+def test_an_approved_pitch_edited_by_the_host_stays_one_item_on_the_phone(
+    server: LiveServer, pages: Pages, host: httpx.Client
+) -> None:
+    pitch = server.pitch("paedagogik")
+    assert pitch.status == "approved"
+    phone = pages.open("phone", PHONE)
+    phone.goto(f"{server.url}/e/demo?lang=en")
+    live(phone)
+    mark_not_reloaded(phone)
+    item = phone.locator(f"li#pitch-{pitch.id}")
+    expect(item).to_have_count(1)
+    edited = host.post(
+        f"/e/demo/host/pitches/{pitch.id}/edit", data={"title": "Ny pædagogik i vuggestuen", "story": "Rettet."}
+    )
+    assert edited.status_code == 303, edited.text
+    expect(phone.locator("#pitches")).to_contain_text("Ny pædagogik i vuggestuen", timeout=SHORT)
+    assert_not_reloaded(phone)
+    assert pages.errors() == []
+    assert item.count() == 1, [text.strip()[:40] for text in item.all_inner_texts()]
+    expect(item.locator("h3")).to_have_text("Ny pædagogik i vuggestuen")
+
+
+# --- C: the phone's own marks survive shared fragments ----------------------------------------------------------
+
+
+def test_the_phone_keeps_its_marks_when_live_frames_replace_its_board(
+    server: LiveServer, pages: Pages, host: httpx.Client
+) -> None:
+    slot = server.slot(1, "Lokale 1")
+    room = server.room("Lokale 1")
+    phone = pages.open("phone", PHONE)
+    phone.goto(f"{server.url}/e/demo?lang=en")
+    live(phone)
+    mark_not_reloaded(phone)
+    mine = phone.locator(f"li#session-{slot.id}")
+    expect(mine).not_to_have_class(re.compile(r"\bmine\b"))
+
+    phone.click(f"#session-{slot.id} form.join button")
+    expect(mine).to_have_class(re.compile(r"\bmine\b"))
+
+    # Someone else joins: a live frame moves this session's count; it is still mine.
+    other = server.client()
+    assert other.post(f"/e/demo/sessions/{slot.id}/join").status_code == 303
+    exact = present(server.url, slot.id)
+    expect(phone.locator(f"#present-{slot.id}")).to_have_text(f"{exact} of {room.capacity}", timeout=SHORT)
+    expect(mine).to_have_class(re.compile(r"\bmine\b"))
+
+    # The host changes the room: the whole board arrives as a shared fragment (no marks in it), and the page
+    # puts this person's marks back.
+    edited = host.post(
+        f"/e/demo/host/rooms/{room.id}", data={"name": room.name, "capacity": "41", "location": room.location}
+    )
+    assert edited.status_code == 303, edited.text
+    expect(phone.locator(f"#present-{slot.id}")).to_have_text(f"{exact} of 41", timeout=SHORT)
+    expect(mine).to_have_class(re.compile(r"\bmine\b"))
+    assert phone.locator("li.session.mine").count() == 1
+    assert_not_reloaded(phone)
+    screenshot(phone, "phone-marks", full_page=True)
+    assert pages.errors() == []
+
+
+# --- B: a screen heals after the server restarts ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunPy:
+    """`python run.py --port P` on a database file of its own, as the README starts it."""
+
+    def __init__(self, db_path: Path, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "LIVEBOARD_DATABASE_URL": f"sqlite:///{db_path}",
+            "LIVEBOARD_ADMIN_PASSWORD": HOST_PASSWORD,
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "run.py", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        output = self.stop()
+        pytest.fail(f"run.py did not answer /healthz within 30 s:\n{output}")
+
+    def stop(self) -> str:
+        """SIGINT, as Ctrl-C; the output."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        assert self.process.stdout is not None
+        return self.process.stdout.read()
+
+
+def test_the_wall_screen_heals_after_the_server_restarts(tmp_path: Path, demo_file: Path, pages: Pages) -> None:
+    db_path = tmp_path / "liveboard.db"
+    shutil.copyfile(demo_file, db_path)
+    port = free_port()
+    server = RunPy(db_path, port)
+    try:
+        screen = pages.open("screen", SCREEN)
+        screen.goto(f"{server.url}/e/demo/screen?lang=en")
+        live(screen)
+        mark_not_reloaded(screen)
+        expect(screen.locator("#live-status")).to_be_hidden()
+
+        server.stop()
+        expect(screen.locator("#live-status")).to_be_visible(timeout=SHORT * 2)
+
+        server = RunPy(db_path, port)
+        participant = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=SHORT / 1000)
+        with participant:
+            snapshot = participant.get("/api/events/demo").json()
+            session = next(s for s in snapshot["sessions"] if s["present"] == 0)
+            joined = participant.post(f"/e/demo/sessions/{session['id']}/join")
+            assert joined.status_code == 303, joined.text
+        exact = present(server.url, session["id"])
+        assert exact == 1
+
+        # hx-ws reconnects with backoff from 500 ms; the page asks for what it missed and shows the exact count.
+        expect(screen.locator(f"#count-{session['id']}")).to_contain_text(f"{exact}/", timeout=15000)
+        expect(screen.locator("#live-status")).to_be_hidden()
+        live(screen, times=2)
+        assert_not_reloaded(screen)
+        screenshot(screen, "screen-after-restart")
+
+        # As `python run.py` serves it: no permessage-deflate, whatever the client offers.
+        ws_url = server.url.replace("http://", "ws://") + "/e/demo/ws?view=screen"
+        with connect(ws_url, origin=Origin(server.url), compression="deflate", open_timeout=SHORT / 1000) as ws:
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+            assert ws.protocol.extensions == []
+
+        # While the server was away, the browser said so (refused connections); nothing else went wrong.
+        outage = re.compile(
+            r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/e/demo/ws\?[^']*' failed|htmx: htmx:ws:error: "
+        )
+        assert pages.errors(allowed=outage) == []
+    finally:
+        server.stop()
