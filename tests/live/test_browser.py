@@ -31,16 +31,6 @@ from liveboard import ROOT
 from liveboard.models import Pitch
 from tests.conftest import HOST_PASSWORD, LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREEN = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
@@ -59,24 +49,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
   window.__csp.push(e.violatedDirective + " " + e.blockedURI);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing on CI: scripts/test.sh must install Debian's chromium (APT_PACKAGES)")
-        pytest.skip(
-            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install Debian's chromium "
-            "(apt-get install chromium, or run scripts/test.sh as root) to run them. !!!"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the `test` extra")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30000)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def expect(locator: Any) -> Any:

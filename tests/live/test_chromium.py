@@ -3,10 +3,8 @@ and heals by itself after the server restarts."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,34 +13,16 @@ import pytest
 from tests.conftest import HOST_PASSWORD, LiveServer
 from tests.e2e.test_run_py import Server, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
 
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"{CHROMIUM} is missing on CI: scripts/test.sh installs it with apt")
-    pytest.skip(f"LOUD SKIP: {CHROMIUM} is not installed (bash scripts/test.sh installs it)", allow_module_level=True)
-
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+@pytest.fixture
+def browser(chromium: object) -> object:
+    return chromium
 
 
 def watch_errors(page: object, errors: list[str]) -> None:
