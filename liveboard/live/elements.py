@@ -85,6 +85,8 @@ def phone(board: Board, dirty: Dirty | None) -> list[Element]:
         out.append(Element("announcement", _one("_announcement.html", board)))
     if kinds is None or kinds & STRUCTURE or _placed_pitch_changed(board, dirty):
         out.append(Element("board", _one("_board.html", board)))
+        # Tells each phone to fetch its own "where do I go now" again (static/js/app.js).
+        out.append(Element("me-refresh", _one("_refresh.html", board, name="me-refresh")))
     elif kinds & {"presence"}:
         for cell in _cells(board, dirty.sessions if dirty else None):
             out.append(Element(f"present-{cell.session.id}", _one("_present.html", board, cell=cell)))
