@@ -131,6 +131,8 @@ def screen(board: Board, dirty: Dirty | None) -> list[Element]:
 
 def host(board: Board, dirty: Dirty | None) -> list[Element]:
     """Elements of the host console. A catching-up console gets the whole console."""
+    from liveboard.web.views.host import console_lists as _host_lists
+
     if dirty is None:
         console = _one("_host_console.html", board, **_host_lists(board), oob=False, request=None)
         return [Element("main", console.replace('<main id="main"', '<main id="main" hx-swap-oob="true"', 1))]
@@ -162,17 +164,6 @@ RENDERERS = {"phone": phone, "screen": screen, "host": host}
 def render(view: str, lang: str, board: Board, dirty: Dirty | None) -> list[Element]:
     with i18n.using(lang):
         return RENDERERS[view](board, dirty)
-
-
-def _host_lists(board: Board) -> dict[str, object]:
-    return {
-        "pending": [p for p in board.pitches if p.status == "pending"],
-        "approved": [p for p in board.pitches if p.status == "approved"],
-        "others": [p for p in board.pitches if p.status in ("rejected", "merged")],
-        "placed": {(c.pitch.id, c.round.id) for c in board.cells.values()},
-        "audit": board.audit,
-        "phases": ("setup", "pitching", "running", "ended"),
-    }
 
 
 def _cells(board: Board, session_ids: Iterable[int] | None) -> list:

@@ -22,19 +22,23 @@ from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
 
 
-def console(db: Session, slug: str) -> dict[str, Any]:
-    event = events.by_slug(db, slug)
-    the_board = board.load(db, event, now(), all_pitches=True)
+def console_lists(the_board: board.Board) -> dict[str, Any]:
+    """The console's groupings of one board: shared by the page and by its live updates, so they agree."""
     return {
-        "event": event,
-        "board": the_board,
         "pending": [p for p in the_board.pitches if p.status == "pending"],
         "approved": [p for p in the_board.pitches if p.status == "approved"],
         "others": [p for p in the_board.pitches if p.status in ("rejected", "merged")],
         "placed": {(c.pitch.id, c.round.id) for c in the_board.cells.values()},
-        "audit": audit.entries(db, event, limit=30),
+        "audit": the_board.audit,
         "phases": PHASES,
     }
+
+
+def console(db: Session, slug: str) -> dict[str, Any]:
+    event = events.by_slug(db, slug)
+    the_board = board.load(db, event, now(), all_pitches=True)
+    the_board.audit = audit.entries(db, event, limit=30)
+    return {"event": event, "board": the_board, **console_lists(the_board)}
 
 
 async def host_page(request: Request) -> Response:
