@@ -20,11 +20,11 @@ from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
 from liveboard.live.endpoint import event_socket
-from liveboard.live.hub import Hub
+from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
 from liveboard.web import htmx
 from liveboard.web.auth import HostRequired
-from liveboard.web.errors import domain_error, error_response, http_error
+from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
 from liveboard.web.views import api, host, login, phone, report, screen
@@ -53,10 +53,12 @@ async def host_required(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
-    hub = Hub()
+    hub = make_hub(settings.broadcast_url)
     live = Live(database)
     database.listeners.append(hub.publish)
     hub.subscribe(live.changed)
+    hub.on_relay(live.relay)
+    live.relaying = hub.relaying
     password, generated = keys.admin_password(settings.admin_password)
 
     @asynccontextmanager
@@ -73,7 +75,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
         middleware=[Middleware(Guard), Middleware(GZipMiddleware, minimum_size=1024)],
-        exception_handlers={HostRequired: host_required, DomainError: domain_error, HTTPException: http_error},
+        exception_handlers={
+            HostRequired: host_required,
+            DomainError: domain_error,
+            HTTPException: http_error,
+            **dict.fromkeys(UNAVAILABLE, database_unavailable),
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

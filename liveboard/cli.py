@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from liveboard import migrate
-from liveboard.config import Settings
+from liveboard.config import ConfigError, Settings
 from liveboard.db import Database
 from liveboard.domain import events
 from liveboard.domain import purge as purging
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(_with_default_command(list(sys.argv[1:] if argv is None else argv)))
     try:
         return args.run(args)
-    except (CliError, EventFileError, DomainError) as error:
+    except (CliError, ConfigError, EventFileError, DomainError) as error:
         print(f"error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except SQLAlchemyError as error:

@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+BROADCAST_SCHEMES = ("memory", "redis", "rediss", "unix")
+DATABASE_SCHEMES = ("sqlite", "postgresql")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; said at start, before anyone relies on the instance."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -15,6 +22,19 @@ class Settings:
     #: The public base URL printed on screens and in QR codes; derived from the request when empty.
     public_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        database = self.database_url.split("://", 1)[0].split("+", 1)[0].lower()
+        if "://" not in self.database_url or database not in DATABASE_SCHEMES:
+            raise ConfigError(
+                f"LIVEBOARD_DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST/DB, "
+                f"not {self.database_url!r}"
+            )
+        broadcast = self.broadcast_url.split("://", 1)[0].lower()
+        if "://" not in self.broadcast_url or broadcast not in BROADCAST_SCHEMES:
+            raise ConfigError(
+                f"LIVEBOARD_BROADCAST_URL must be memory:// or redis://HOST:PORT/DB, not {self.broadcast_url!r}"
+            )
 
     @classmethod
     def from_env(cls, **overrides: str | None) -> Settings:

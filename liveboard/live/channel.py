@@ -38,6 +38,8 @@ STUCK_SECONDS = 30.0
 STALE_CHECK = 0.5
 #: Frames kept per view and language for clients that reconnect.
 HISTORY = 200
+#: A flush that failed (the database is away) is tried again after this long, with what it did not send.
+RETRY = 1.0
 
 Key = tuple[str, str]  # (view, language)
 
@@ -78,6 +80,11 @@ class Channel:
         self._clock: asyncio.TimerHandle | None = None
         self._boundaries: list[datetime] = []
         self._task: asyncio.Task[None] | None = None
+        #: Whether other instances' changes reach this one (see `hub`); shown on every view when not.
+        self.relaying = True
+        #: The version from which changes may have been missed while the relay was lost.
+        self.missed_from: int | None = None
+        self._retry = False
 
     # --- membership --------------------------------------------------------------------------------------
 
@@ -103,6 +110,18 @@ class Channel:
             self.dirty.add(change)
         self.schedule()
 
+    def relay(self, relaying: bool) -> None:
+        """The relay between instances was lost or is back. Back, whatever was missed is read again."""
+        self.relaying = relaying
+        if not relaying:
+            if self.missed_from is None:
+                self.missed_from = self.version
+        elif self.missed_from is not None:
+            self.dirty.resync(self.missed_from)
+            self.missed_from = None
+        self.dirty.relay()
+        self.schedule()
+
     def tick_clock(self) -> None:
         """A round starts or ends: the current round moves on every screen, with no change in the database."""
         self._clock = None
@@ -114,7 +133,7 @@ class Channel:
         if self._flush_handle is not None or self._flushing:
             return
         loop = asyncio.get_running_loop()
-        delay = max(0.0, self._last_flush + TICK - loop.time())
+        delay = max(0.0, self._last_flush + (RETRY if self._retry else TICK) - loop.time())
         self._flush_handle = loop.call_later(delay, self._start_flush)
 
     def _start_flush(self) -> None:
@@ -127,8 +146,10 @@ class Channel:
     def _flush_done(self, task: asyncio.Task[None]) -> None:
         self._flushing = False
         self._last_flush = asyncio.get_running_loop().time()
-        if not task.cancelled() and task.exception() is not None:
-            log.error("live flush failed for event %s", self.event_id, exc_info=task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not self._retry:
+            log.error("live flush failed for event %s; retrying every %.0f s", self.event_id, RETRY, exc_info=error)
+        self._retry = error is not None
         clients = [c for group in self.clients.values() for c in group]
         if self.dirty or any(c.pending for c in clients):
             self.schedule()
@@ -145,7 +166,13 @@ class Channel:
         if not keys:
             return
         catching_up = {key for key in keys if any(_catching_up(c) for c in self.clients.get(key, ()))}
-        rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
+        try:
+            rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
+        except Exception:
+            # The database is away (or restarting): keep what was to be sent for the next try.
+            dirty.merge(self.dirty)
+            self.dirty = dirty
+            raise
         board_version, changed, full = rendered
         self.version = board_version
         self._arm_clock()
@@ -164,8 +191,15 @@ class Channel:
         """In a worker thread: one read of the event, each view and language rendered once."""
         board = self._load(self.event_id)
         self._boundaries = sorted({moment for r in board.rounds for moment in (r.starts, r.ends)})
-        changed = {key: render(key[0], key[1], board, dirty) for key in keys} if dirty else {}
-        full = {key: render(key[0], key[1], board, None) for key in catching_up}
+        relaying = self.relaying
+        if dirty.resync_from is not None and dirty.resync_from != board.event.version:
+            # Changes were missed: everything, compared with what was sent, so only what differs goes out.
+            changed = {key: render(key[0], key[1], board, None, relaying=relaying) for key in keys}
+        elif dirty:
+            changed = {key: render(key[0], key[1], board, dirty, relaying=relaying) for key in keys}
+        else:
+            changed = {}
+        full = {key: render(key[0], key[1], board, None, relaying=relaying) for key in catching_up}
         if "clock" in dirty.kinds:
             # Nothing in the database changed, so versions cannot tell who saw this frame: catching up
             # from the history would miss it. Those who reconnect get their whole regions instead.
@@ -227,12 +261,12 @@ class Channel:
         wire.write(*frame)
         client.version = version
 
-    @staticmethod
-    def _catch_up(client: Client, stream: Stream, full: list[Element] | None, version: int) -> str | None:
+    def _catch_up(self, client: Client, stream: Stream, full: list[Element] | None, version: int) -> str | None:
         """What a (re)connecting client needs: the frames it missed when they are all still kept, else its
-        whole live regions."""
+        whole live regions. While the relay is lost, the history may lack other instances' changes, and the
+        client must be told that anyway: whole regions then."""
         known = client.version
-        if known is not None and stream.base <= known <= version:
+        if known is not None and self.relaying and stream.base <= known <= version:
             missed: dict[str, str] = {}
             for frame_version, parts in stream.history:
                 if frame_version > known:

@@ -46,9 +46,14 @@ class Dirty:
     kinds: set[str] = dataclasses.field(default_factory=set)
     pitches: set[int] = dataclasses.field(default_factory=set)
     sessions: set[int] = dataclasses.field(default_factory=set)
+    #: Changes may have been missed since this version (the relay between instances was lost): when the
+    #: event is at another version now, everything is rendered again and what differs is sent. -1: always.
+    resync_from: int | None = None
 
     def add(self, change: Change) -> None:
         self.kinds.add(change.kind)
+        if change.kind == "resync":
+            self.resync(-1)
         for key in ("pitch_id", "into"):
             if key in change.ids:
                 self.pitches.add(change.ids[key])
@@ -58,6 +63,22 @@ class Dirty:
 
     def clock(self) -> None:
         self.kinds.add("clock")
+
+    def resync(self, since: int) -> None:
+        self.kinds.add("resync")
+        self.resync_from = since if self.resync_from is None else min(self.resync_from, since)
+
+    def relay(self) -> None:
+        """The relay between instances was lost or is back: every view shows it."""
+        self.kinds.add("relay")
+
+    def merge(self, other: Dirty) -> None:
+        """Take back what a failed flush did not send."""
+        self.kinds |= other.kinds
+        self.pitches |= other.pitches
+        self.sessions |= other.sessions
+        if other.resync_from is not None:
+            self.resync(other.resync_from)
 
     def __bool__(self) -> bool:
         return bool(self.kinds)
@@ -161,9 +182,13 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
 RENDERERS = {"phone": phone, "screen": screen, "host": host}
 
 
-def render(view: str, lang: str, board: Board, dirty: Dirty | None) -> list[Element]:
+def render(view: str, lang: str, board: Board, dirty: Dirty | None, *, relaying: bool = True) -> list[Element]:
+    """A view's elements for a change (`dirty`), or all of them (`None`), in one language."""
     with i18n.using(lang):
-        return RENDERERS[view](board, dirty)
+        out = RENDERERS[view](board, dirty)
+        if dirty is None or "relay" in dirty.kinds:
+            out.append(Element("live-relay", render_template("_relay.html", relaying=relaying, oob=True)))
+        return out
 
 
 def _cells(board: Board, session_ids: Iterable[int] | None) -> list:

@@ -17,6 +17,7 @@ class Live:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.channels: dict[int, Channel] = {}
+        self.relaying = True
 
     def load(self, event_id: int) -> Board:
         """One consistent read of everything any view shows (SQLite: one read transaction)."""
@@ -36,10 +37,18 @@ class Live:
             if channel is not None:
                 channel.changed(event_changes)
 
+    def relay(self, relaying: bool) -> None:
+        """From the hub: other instances' changes stopped reaching us, or reach us again."""
+        self.relaying = relaying
+        for channel in self.channels.values():
+            channel.relay(relaying)
+
     def connect(self, event_id: int, client: Client) -> Channel:
         channel = self.channels.get(event_id)
         if channel is None:
             channel = self.channels[event_id] = Channel(event_id, self.load, now)
+            if not self.relaying:
+                channel.relay(False)
         channel.join(client)
         return channel
 

@@ -1,7 +1,11 @@
-"""Turning domain errors into responses people can act on: 422 (bad input), 409 (conflict), 404."""
+"""Turning domain errors into responses people can act on: 422 (bad input), 409 (conflict), 404; and a
+database that is away (restarting, unreachable) into a 503 that says to try again."""
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -35,6 +39,12 @@ FIELD_LABELS = {
 }
 
 STATUS = {Invalid: 422, Conflict: 409, NotFound: 404}
+#: Errors that mean the database could not be reached or did not answer in time, not a bad request.
+UNAVAILABLE = (OperationalError, InterfaceError, TimeoutError)
+#: Seconds a client is asked to wait before trying again; PostgreSQL restarts within a few.
+RETRY_AFTER = "3"
+
+log = logging.getLogger("liveboard.web")
 
 
 def message(error: DomainError) -> str:
@@ -64,6 +74,15 @@ def error_response(request: Request, status: int, text: str, field: str | None =
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     return error_response(request, status_of(exc), message(exc), exc.field)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The transaction was rolled back (or never began), so trying again is safe and the only thing to do."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    text = i18n.gettext("The database cannot be reached just now. Please try again in a moment.")
+    response = error_response(request, 503, text)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
