@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -74,7 +75,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = Starlette(
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
-        middleware=[Middleware(Guard), Middleware(GZipMiddleware, minimum_size=1024)],
+        middleware=[
+            # The public address counts as this site too: behind a proxy that rewrites Host, phones still post.
+            Middleware(Guard, allowed_hosts={urlsplit(settings.public_url).netloc} - {""}),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
         exception_handlers={
             HostRequired: host_required,
             DomainError: domain_error,

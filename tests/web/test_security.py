@@ -339,3 +339,33 @@ def test_a_body_too_large_for_a_form_is_413_and_changes_nothing(server: LiveServ
 @pytest.mark.parametrize("path", ["/static/js/app.js", "/static/css/app.css"])
 def test_the_pages_own_scripts_and_styles_are_served(client: httpx.Client, path: str) -> None:
     assert client.get(path).status_code == 200
+
+
+def test_the_public_address_counts_as_this_site_behind_a_proxy_that_rewrites_host(
+    tmp_path, demo_file, _stopping
+) -> None:  # type: ignore[no-untyped-def]
+    """A proxy may send the instance its own Host (127.0.0.1:8001) while the phone's Origin is the public name."""
+    import shutil
+
+    from conftest import HOST_PASSWORD, _serve
+
+    from liveboard.app import create_app
+    from liveboard.config import Settings
+
+    shutil.copyfile(demo_file, tmp_path / "lb.db")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/lb.db",
+        admin_password=HOST_PASSWORD,
+        public_url="https://liveboard.example.org",
+    )
+    uv, thread, base = _serve(create_app(settings))
+    try:
+        with httpx.Client(base_url=base, timeout=10, cookies={"lb_lang": "en"}) as browser:
+            login = {"password": HOST_PASSWORD}
+            public = browser.post("/host/login", data=login, headers={"Origin": settings.public_url})
+            assert public.status_code == 303
+            foreign = browser.post("/host/login", data=login, headers={"Origin": FOREIGN})
+            assert foreign.status_code == 403 and "another site" in foreign.text
+    finally:
+        uv.should_exit = True
+        _stopping.append(thread)
