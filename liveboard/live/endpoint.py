@@ -15,6 +15,7 @@ from liveboard.live.channel import Client
 from liveboard.live.elements import VIEWS
 from liveboard.live.wire import PROTOCOL_KEY, Wire
 from liveboard.web import auth
+from liveboard.web.errors import UNAVAILABLE
 from liveboard.web.requests import read
 
 
@@ -28,6 +29,11 @@ async def event_socket(websocket: WebSocket) -> None:
         event = await read(websocket, lambda db: events.by_slug(db, websocket.path_params["slug"]))  # type: ignore[arg-type]
     except NotFound:
         await websocket.close(code=1008)
+        return
+    except UNAVAILABLE:
+        # Accepted only to say "try again later" (1013); the page reconnects with backoff.
+        await websocket.accept()
+        await websocket.close(code=1013)
         return
     raw_version = params.get("v", "")
     version = int(raw_version) if raw_version.isdigit() else None

@@ -29,7 +29,7 @@ import httpx
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
@@ -371,6 +371,12 @@ def test_postgresql_restart_fails_requests_clearly_and_the_instances_recover_by_
             assert page.status_code == 503 and UNAVAILABLE in page.text
         status, health = cluster.a.health()
         assert (status, health["database"]) == (503, False)
+        # A page (re)connecting its live socket now is told to try again later, and does.
+        url = cluster.a.url.replace("http", "ws", 1) + "/e/demo/ws?view=screen&lang=en&v="
+        with connect(url, origin=Origin(cluster.a.url), open_timeout=WAIT) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=WAIT)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
         cluster.postgres.start()
         time.sleep(0.5)
     finally:
