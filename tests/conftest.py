@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from servers import MISSING, PostgresServer, RedisServer, Unavailable, database_name, unavailable
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
@@ -36,10 +38,64 @@ def database(tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
+# --- real PostgreSQL and Redis servers (tests/servers.py) -------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the whole run (initdb once); tests make databases of their own in it. A test that
+    stops, restarts or kills it leaves it running again when it ends."""
+    try:
+        server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    except Unavailable as error:
+        unavailable(request.config, error)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[RedisServer]:
+    """One Redis for the whole run, without persistence. A test that stops it starts it again (same port)."""
+    try:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+    except Unavailable as error:
+        unavailable(request.config, error)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_database(postgres: PostgresServer) -> Iterator[Database]:
+    """A migrated PostgreSQL database of its own, dropped afterwards."""
+    name = postgres.create_database(database_name())
+    db = Database(postgres.url(name))
+    try:
+        migrate.upgrade(db.engine)
+        yield db
+    finally:
+        db.dispose()
+        postgres.drop_database(name)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Tests skipped for want of a server program, once more at the very end, where nobody can miss them."""
+    if MISSING:
+        terminalreporter.section("servers not installed: tests not run", yellow=True, bold=True)
+        for message in dict.fromkeys(MISSING):
+            terminalreporter.write_line(message, yellow=True, bold=True)
+
+
 # --- a real LiveBoard server ------------------------------------------------------------------------------------
 #
-# The web tests run the real app under uvicorn on a free loopback port, on a SQLite file of their own with the
-# demo loaded, and talk to it with httpx like a browser would. Nothing of LiveBoard is mocked.
+# The web tests run the real app under uvicorn on a free loopback port, on a database of their own with the demo
+# loaded (a SQLite file, or a PostgreSQL database with `pg_server`), and talk to it with httpx like a browser
+# would. Nothing of LiveBoard is mocked.
 
 HOST_PASSWORD = "test-password"
 #: htmx marks its requests with this header; the app answers them with a fragment instead of a redirect.
@@ -69,7 +125,7 @@ def out_of_band(fragment: str, element_id: str) -> bool:
 
 
 class LiveServer:
-    """A running LiveBoard: its URL, a second `Database` on the same file for checking rows, and helpers."""
+    """A running LiveBoard: its URL, a second `Database` on the same database for checking rows, and helpers."""
 
     def __init__(self, url: str, database: Database, app: Any = None) -> None:
         self.url = url
@@ -145,8 +201,10 @@ class LiveServer:
     # the database, read directly
 
     def rows(self, model: Any, *where: Any) -> list[Any]:
+        """Rows in primary key order: what "the first" and "the last" mean on every engine (PostgreSQL returns an
+        unordered query's rows in whatever order its plan finds them)."""
         with self.database.read() as db:
-            return list(db.exec(select(model).where(*where)))
+            return list(db.exec(select(model).where(*where).order_by(*model.__table__.primary_key)))
 
     def count(self, model: Any, *where: Any) -> int:
         with self.database.read() as db:
@@ -259,14 +317,11 @@ def _stopping() -> Iterator[list[threading.Thread]]:
         assert not thread.is_alive(), "a test server did not stop"
 
 
-@pytest.fixture
-def server(tmp_path: Path, demo_file: Path, _stopping: list[threading.Thread]) -> Iterator[LiveServer]:
-    """The real app under uvicorn on 127.0.0.1, on a SQLite file of its own holding the demo (a copy of the
-    migrated, demo-loaded `demo_file`; the app migrates again at start, as it always does)."""
+@contextmanager
+def _live_server(url: str, stopped: Callable[[threading.Thread], object]) -> Iterator[LiveServer]:
+    """A LiveServer on `url`; when done, its server thread is told to stop and handed to `stopped`."""
     from liveboard.app import create_app
 
-    shutil.copyfile(demo_file, tmp_path / "lb.db")
-    url = f"sqlite:///{tmp_path}/lb.db"
     database = Database(url)
     app = create_app(Settings(database_url=url, admin_password=HOST_PASSWORD))
     uv, thread, base = _serve(app)
@@ -276,8 +331,69 @@ def server(tmp_path: Path, demo_file: Path, _stopping: list[threading.Thread]) -
     finally:
         live.close()
         uv.should_exit = True
-        _stopping.append(thread)
         database.dispose()
+        stopped(thread)
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Path, demo_file: Path, _stopping: list[threading.Thread]) -> Iterator[LiveServer]:
+    """The real app under uvicorn on 127.0.0.1, on a SQLite file of its own holding the demo (a copy of the
+    migrated, demo-loaded `demo_file`; the app migrates again at start, as it always does)."""
+    shutil.copyfile(demo_file, tmp_path / "lb.db")
+    with _live_server(f"sqlite:///{tmp_path}/lb.db", _stopping.append) as live:
+        yield live
+
+
+@pytest.fixture
+def server(sqlite_server: LiveServer) -> LiveServer:
+    """The running app the web tests talk to: on SQLite, unless a module overrides this fixture (as
+    tests/web/test_invariants.py does, to run on PostgreSQL too)."""
+    return sqlite_server
+
+
+@pytest.fixture(scope="session")
+def pg_demo(postgres: PostgresServer) -> str:
+    """A migrated PostgreSQL database with the demo loaded, made once: the template every `pg_server` copies."""
+    name = postgres.create_database(database_name("demo"))
+    database = Database(postgres.url(name))
+    try:
+        migrate.upgrade(database.engine)
+        assert demo.load_demo(database)
+    finally:
+        database.dispose()  # nobody may be connected to a template while it is copied
+    return name
+
+
+@pytest.fixture(scope="session")
+def _pg_stopping(postgres: PostgresServer) -> Iterator[list[tuple[threading.Thread, str]]]:
+    """Databases of stopped servers, dropped once their server thread has ended: dropping a database under a
+    server that is still winding down would break its last reads, and waiting for each costs a tick."""
+    pending: list[tuple[threading.Thread, str]] = []
+    yield pending
+    for thread, name in pending:
+        thread.join(timeout=30)
+        postgres.drop_database(name)
+
+
+@pytest.fixture
+def pg_server(
+    postgres: PostgresServer,
+    pg_demo: str,
+    _stopping: list[threading.Thread],
+    _pg_stopping: list[tuple[threading.Thread, str]],
+) -> Iterator[LiveServer]:
+    """`sqlite_server` on PostgreSQL: the real app on a database of its own, a copy of the demo template."""
+    for entry in [entry for entry in _pg_stopping if not entry[0].is_alive()]:
+        postgres.drop_database(entry[1])
+        _pg_stopping.remove(entry)
+    name = postgres.create_database(database_name(), template=pg_demo)
+
+    def stopped(thread: threading.Thread) -> None:
+        _stopping.append(thread)
+        _pg_stopping.append((thread, name))
+
+    with _live_server(postgres.url(name), stopped) as live:
+        yield live
 
 
 @pytest.fixture

@@ -1,36 +1,111 @@
-"""The migrations build exactly the schema the models describe, and run down and up again."""
+"""The migrations build exactly the schema the models describe, and run down and up again, on both engines; and
+each engine is set up the way the app relies on."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic.script import ScriptDirectory
+from servers import PostgresServer, database_name
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from liveboard import migrate
 from liveboard.db import Database
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path}/m.db")
-    migrate.upgrade(database.engine)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database with no tables yet, on each engine."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path}/m.db")
+        yield database
+        database.dispose()
+        return
+    postgres: PostgresServer = request.getfixturevalue("postgres")
+    name = postgres.create_database(database_name())
+    database = Database(postgres.url(name))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        postgres.drop_database(name)
+
+
+def head() -> str:
+    script = ScriptDirectory.from_config(migrate.config(None))  # type: ignore[arg-type]
+    revision = script.get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current(database: Database) -> str | None:
     with database.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrations_match_the_models(empty: Database) -> None:
+    migrate.upgrade(empty.engine)
+    with empty.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_migrations_go_down_and_up_again(empty: Database) -> None:
+    migrate.upgrade(empty.engine)
+    before = inspect(empty.engine).get_table_names()
+    migrate.upgrade(empty.engine)  # a second start changes nothing
+    assert inspect(empty.engine).get_table_names() == before
+    assert current(empty) == head()
+    migrate.downgrade(empty.engine, "base")
+    assert set(inspect(empty.engine).get_table_names()) <= {"alembic_version"}
+    assert current(empty) is None
+    migrate.upgrade(empty.engine)
+    assert "presence" in inspect(empty.engine).get_table_names()
+    assert current(empty) == head()
+    with empty.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
-    database.dispose()
 
 
-def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path}/m.db")
-    migrate.upgrade(database.engine)
-    migrate.upgrade(database.engine)  # a second start changes nothing
-    migrate.downgrade(database.engine, "base")
-    assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
-    migrate.upgrade(database.engine)
-    assert "presence" in inspect(database.engine).get_table_names()
-    database.dispose()
+def test_two_instances_starting_at_once_migrate_once(postgres: PostgresServer) -> None:
+    """Two servers starting together on a fresh PostgreSQL database: one migrates while the other waits on the
+    advisory lock, then finds the work done. Without the lock both would create the same tables at once, and one
+    would fail (or, in one process, hang: Alembic's context is process-wide)."""
+    name = postgres.create_database(database_name())
+    databases = [Database(postgres.url(name)) for _ in range(2)]
+    barrier = threading.Barrier(len(databases))
+    failures: list[BaseException] = []
+
+    def start(database: Database) -> None:
+        try:
+            barrier.wait(timeout=10)
+            migrate.upgrade(database.engine)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(database,), daemon=True) for database in databases]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads), "the two upgrades are stuck"
+        assert failures == []
+        assert current(databases[0]) == head()
+        with databases[0].engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        for database in databases:
+            database.dispose()
+        postgres.drop_database(name)
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
@@ -40,3 +115,11 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     database.dispose()
+
+
+def test_postgres_connections_give_up_after_five_seconds(pg_database: Database) -> None:
+    """Not minutes of TCP retries: while PostgreSQL is down, a request fails fast and the page says so."""
+    with pg_database.engine.connect() as connection:
+        parameters = connection.connection.driver_connection.info.get_parameters()  # type: ignore[union-attr]
+    assert parameters["connect_timeout"] == "5"
+    assert pg_database.engine.pool._pre_ping  # type: ignore[attr-defined]

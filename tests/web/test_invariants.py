@@ -1,7 +1,8 @@
 """The rules that must hold whatever happens: kept by the database itself, and under concurrent requests.
 
-First straight against the SQLite file (the constraints refuse rows that break a rule), then through HTTP with
-many participants at once (the rules hold when requests race).
+First straight against the database (the constraints refuse rows that break a rule), then through HTTP with
+many participants at once (the rules hold when requests race). Every test runs on SQLite and on PostgreSQL: the
+two keep the rules by different means (a database-wide write lock; the event's row lock), and both must hold.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ from sqlalchemy.exc import IntegrityError
 
 from liveboard.models import Event, Interest, Note, Participant, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest) -> LiveServer:
+    """Each test here on both engines (`client` and `host` follow this `server`)."""
+    return request.getfixturevalue({"sqlite": "sqlite_server", "postgresql": "pg_server"}[request.param])
+
 
 # --- constraints in the database -------------------------------------------------------------------------------
 
