@@ -7,11 +7,14 @@ Each write bumps the event's version inside its transaction and notes what chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 from sqlmodel import Session
 
 from liveboard.models import Event
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,15 @@ def bump(db: Session, event: Event, kind: str, **ids: int) -> int:
     event.version = version
     db.info.setdefault("changes", []).append(Change(event.id, event.slug, version, kind, dict(ids)))  # type: ignore[arg-type]
     return version
+
+
+def reload(db: Session, row: T) -> T | None:
+    """`row` as it is committed now, or None when it is gone: for rows read before `bump`.
+
+    On PostgreSQL, writes run side by side until `bump` lines them up, so while this transaction waited for the
+    event's lock another one may have changed or removed what it had read. (SQLite's BEGIN IMMEDIATE takes the
+    lock before the first read, so there nothing changes.)"""
+    return db.get(type(row), inspect(row).identity, populate_existing=True)
 
 
 def take_changes(db: Session) -> list[Change]:

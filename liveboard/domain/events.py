@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from liveboard.domain import audit, validate
-from liveboard.domain.changes import bump
+from liveboard.domain.changes import bump, reload
 from liveboard.domain.errors import N_, Conflict, Invalid, NotFound
 from liveboard.models import PHASES, Event, Interest, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
@@ -47,12 +47,23 @@ def _in_event(db: Session, event: Event, model: type[T], value: object, field: s
             raise
         found = None
     if found is None or found.event_id != event.id:  # type: ignore[attr-defined]
-        message = (
-            N_("There is no such room in this event.") if model is Room else N_("There is no such round in this event.")
-        )
-        if in_path:
-            raise NotFound(message)
-        raise Invalid(message, field=field)
+        raise _missing(model, field, in_path)
+    return found
+
+
+def _missing(model: type[T], field: str, in_path: bool) -> NotFound | Invalid:
+    message = (
+        N_("There is no such room in this event.") if model is Room else N_("There is no such round in this event.")
+    )
+    return NotFound(message) if in_path else Invalid(message, field=field)
+
+
+def fresh(db: Session, row: T, *, in_path: bool = False) -> T:
+    """The room or round as it is now that `bump` holds the event's lock: a host may have edited or removed it in
+    the meantime (see `changes.reload`)."""
+    found = reload(db, row)
+    if found is None:
+        raise _missing(type(row), "room_id" if isinstance(row, Room) else "round_id", in_path)
     return found
 
 
@@ -121,6 +132,7 @@ def edit_room(db: Session, event: Event, room_id: object, form: dict[str, object
     name, capacity, location = _room_fields(form)
     target = room(db, event, room_id, in_path=True)
     bump(db, event, "rooms", room_id=target.id)  # type: ignore[arg-type]
+    target = fresh(db, target, in_path=True)
     clash = db.exec(select(Room).where(Room.event_id == event.id, Room.name == name, Room.id != target.id)).first()
     if clash:
         raise Conflict(N_("There is already a room called {name}."), field="name", name=name)
@@ -133,6 +145,7 @@ def edit_room(db: Session, event: Event, room_id: object, form: dict[str, object
 def remove_room(db: Session, event: Event, room_id: object) -> None:
     target = room(db, event, room_id, in_path=True)
     bump(db, event, "rooms", room_id=target.id)  # type: ignore[arg-type]
+    target = fresh(db, target, in_path=True)
     if db.exec(select(Slot).where(Slot.room_id == target.id)).first():
         raise Conflict(N_("Sessions are placed in {name}: move or remove them first."), name=target.name)
     db.delete(target)
@@ -164,6 +177,7 @@ def edit_round(db: Session, event: Event, round_id: object, form: dict[str, obje
     label, starts, ends = _round_fields(event, form)
     target = round_(db, event, round_id, in_path=True)
     bump(db, event, "rounds", round_id=target.id)  # type: ignore[arg-type]
+    target = fresh(db, target, in_path=True)
     clash = db.exec(
         select(Round).where(Round.event_id == event.id, Round.label == label, Round.id != target.id)
     ).first()
@@ -178,6 +192,7 @@ def edit_round(db: Session, event: Event, round_id: object, form: dict[str, obje
 def remove_round(db: Session, event: Event, round_id: object) -> None:
     target = round_(db, event, round_id, in_path=True)
     bump(db, event, "rounds", round_id=target.id)  # type: ignore[arg-type]
+    target = fresh(db, target, in_path=True)
     if db.exec(select(Slot).where(Slot.round_id == target.id)).first():
         raise Conflict(N_("Sessions are placed in {label}: move or remove them first."), label=target.label)
     db.delete(target)

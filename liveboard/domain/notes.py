@@ -19,6 +19,7 @@ def add(
     text = validate.text(form.get("text"), "text", min_len=1, max_len=TEXT_MAX)
     author = validate.text(form.get("author"), "author", max_len=AUTHOR_MAX)
     bump(db, event, "note", session_id=slot.id)  # type: ignore[arg-type]
+    slot = schedule.fresh(db, slot)  # a swap may have given it another pitch meanwhile
     note = Note(
         event_id=event.id,  # type: ignore[arg-type]
         pitch_id=slot.pitch_id,

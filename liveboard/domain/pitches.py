@@ -156,6 +156,7 @@ def toggle_interest(db: Session, event: Event, participant: Participant, pitch_i
     """Interest on when it was off, off when it was on. Returns whether it is now on."""
     pitch = get(db, event, pitch_id)
     bump(db, event, "interest", pitch_id=pitch.id)  # type: ignore[arg-type]
+    db.refresh(pitch)
     if pitch.status != "approved":
         raise Conflict(N_("Interest can only be marked on approved pitches."))
     removed = db.exec(  # type: ignore[call-overload]

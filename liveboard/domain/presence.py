@@ -21,7 +21,7 @@ def join(db: Session, event: Event, participant: Participant, session_id: object
     """Check in to a session, and out of any other session of the same round."""
     slot = schedule.get(db, event, session_id)
     bump(db, event, "presence", session_id=slot.id)  # type: ignore[arg-type]
-    db.refresh(slot)
+    slot = schedule.fresh(db, slot)
     mine = db.exec(
         select(Presence).where(Presence.participant_id == participant.id, Presence.round_id == slot.round_id)
     ).first()

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from liveboard.domain import audit, events, pitches, validate
-from liveboard.domain.changes import bump, tag
+from liveboard.domain.changes import bump, reload, tag
 from liveboard.domain.errors import N_, Conflict, Invalid, NotFound
 from liveboard.models import Event, Presence
 from liveboard.models import Session as Slot
@@ -23,6 +23,15 @@ def get(db: Session, event: Event, session_id: object) -> Slot:
         raise NotFound(N_("There is no such session.")) from None
     found = db.get(Slot, number)
     if found is None or found.event_id != event.id:
+        raise NotFound(N_("There is no such session."))
+    return found
+
+
+def fresh(db: Session, slot: Slot) -> Slot:
+    """The session as it is now that `bump` holds the event's lock: another host may have moved, swapped or
+    removed it in the meantime (see `changes.reload`)."""
+    found = reload(db, slot)
+    if found is None:
         raise NotFound(N_("There is no such session."))
     return found
 
@@ -47,6 +56,7 @@ def place(db: Session, event: Event, form: dict[str, object]) -> Slot:
     round_ = events.round_(db, event, form.get("round_id"))
     bump(db, event, "schedule")
     db.refresh(pitch)
+    room, round_ = events.fresh(db, room), events.fresh(db, round_)
     if pitch.status != "approved":
         raise Conflict(N_("Only approved pitches can be placed in the grid."))
     _check_free(db, room.id, round_.id, pitch.id)  # type: ignore[arg-type]
@@ -67,6 +77,7 @@ def move(db: Session, event: Event, session_id: object, form: dict[str, object])
     room = events.room(db, event, form.get("room_id"))
     round_ = events.round_(db, event, form.get("round_id"))
     bump(db, event, "schedule", session_id=slot.id)  # type: ignore[arg-type]
+    slot, room, round_ = fresh(db, slot), events.fresh(db, room), events.fresh(db, round_)
     _check_free(db, room.id, round_.id, slot.pitch_id, moving=slot.id)  # type: ignore[arg-type]
     if round_.id != slot.round_id:
         db.exec(delete(Presence).where(col(Presence.session_id) == slot.id))  # type: ignore[call-overload]
@@ -87,6 +98,7 @@ def swap(db: Session, event: Event, session_id: object, other_id: object) -> Non
     if first.id == second.id:
         raise Invalid(N_("A session cannot be swapped with itself."), field="other")
     bump(db, event, "schedule", session_id=first.id, other_id=second.id)  # type: ignore[arg-type]
+    first, second = fresh(db, first), fresh(db, second)
     if first.round_id != second.round_id:
         for pitch_id, round_id in ((second.pitch_id, first.round_id), (first.pitch_id, second.round_id)):
             clash = db.exec(select(Slot).where(Slot.pitch_id == pitch_id, Slot.round_id == round_id)).first()
@@ -103,6 +115,7 @@ def remove(db: Session, event: Event, session_id: object) -> None:
     """Take a session out of the grid. Its presence goes; its notes stay with the pitch."""
     slot = get(db, event, session_id)
     bump(db, event, "schedule", session_id=slot.id)  # type: ignore[arg-type]
+    slot = fresh(db, slot)
     db.delete(slot)
     db.flush()
     audit.record(db, event, "session.remove", subject=f"session:{slot.id}", detail=f"pitch:{slot.pitch_id}")
