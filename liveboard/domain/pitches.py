@@ -101,6 +101,7 @@ def edit(db: Session, event: Event, pitch_id: object, form: dict[str, object]) -
     title, story, author = fields(form)
     pitch = get(db, event, pitch_id)
     bump(db, event, "pitch", pitch_id=pitch.id)  # type: ignore[arg-type]
+    db.refresh(pitch)  # the wording as it is now, not as read before the lock (another host may have edited it)
     before = f"{pitch.title} | {pitch.story} | {pitch.author}"
     pitch.title, pitch.story, pitch.author, pitch.updated_at = title, story, author, utcnow()
     db.add(pitch)
