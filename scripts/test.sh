@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
 # Debian packages the tests need (space-separated), e.g. chromium postgresql redis-server.
-APT_PACKAGES="chromium postgresql redis-server nginx-light"
+APT_PACKAGES="chromium postgresql redis-server nginx-light openssl"
 
 # Installed automatically only on CI or when we are root with apt-get: never touch a
 # developer's machine behind their back.
