@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -27,6 +27,8 @@ from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.models import AuditEntry, Event, Interest, Participant, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
+
+S = TypeVar("S", PostgresServer, RedisServer)
 
 
 @pytest.fixture
@@ -45,12 +47,8 @@ def database(tmp_path: Path) -> Iterator[Database]:
 def postgres(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     """One PostgreSQL cluster for the whole run (initdb once); tests make databases of their own in it. A test that
     stops, restarts or kills it leaves it running again when it ends."""
+    server = _started(request, lambda: PostgresServer(tmp_path_factory.mktemp("postgres")))
     try:
-        server = PostgresServer(tmp_path_factory.mktemp("postgres"))
-    except Unavailable as error:
-        unavailable(request.config, error)
-    try:
-        server.start()
         yield server
     finally:
         server.close()
@@ -59,15 +57,21 @@ def postgres(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[RedisServer]:
     """One Redis for the whole run, without persistence. A test that stops it starts it again (same port)."""
+    server = _started(request, lambda: RedisServer(tmp_path_factory.mktemp("redis")))
     try:
-        server = RedisServer(tmp_path_factory.mktemp("redis"))
-    except Unavailable as error:
-        unavailable(request.config, error)
-    try:
-        server.start()
         yield server
     finally:
         server.stop()
+
+
+def _started(request: pytest.FixtureRequest, make: Callable[[], S]) -> S:
+    """A server made and started, or the run told loudly why it cannot be (see `servers.unavailable`)."""
+    try:
+        server = make()
+    except Unavailable as error:
+        unavailable(request.config, error)
+    server.start()
+    return server
 
 
 @pytest.fixture

@@ -53,12 +53,6 @@ def _missing(tool: str, package: str) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def self_signed_certificate(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
     """(certificate, key) for `name` and 127.0.0.1, valid for a day: enough for nginx to load and serve TLS."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-from servers_nginx import NginxServer, check_config, free_port, local_nginx_config, require_nginx
+from servers import free_port
+from servers_nginx import NginxServer, check_config, local_nginx_config, require_nginx
 
 TIMEOUT = 10
 
