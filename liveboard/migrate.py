@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -18,12 +21,38 @@ def config(engine: Engine) -> Config:
     return cfg
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a migration run.
+
+    On SQLite, foreign keys are off meanwhile: a batch migration copies a table and drops the old one, and
+    with foreign keys on, that drop would cascade, deleting every presence and unlinking every note of the
+    sessions. They are checked before the commit instead. (The pragma is a no-op inside a transaction, so it
+    is set on the raw connection before the transaction begins, and set back before the pool has it again.)
+    On PostgreSQL several instances may start at once: one migrates, the others wait for it.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw: Any = connection.connection.dbapi_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration would break foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = config(engine)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several instances may start at once: one migrates, the others wait for it.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+    with _migrating(engine) as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
@@ -38,6 +67,6 @@ def revision(engine: Engine, message: str) -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     cfg = config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -21,6 +30,9 @@ def fk(target: str, *, ondelete: str = "CASCADE", nullable: bool = False, index:
 
 PITCH_STATUSES = ("pending", "approved", "rejected", "merged")
 NOTE_KINDS = ("idea", "experience", "proposal")
+#: Where a note came from: a participant's phone, a session's note-taker link, or a host.
+NOTE_SOURCES = ("phone", "taker", "host")
+ATTENDANCE_ACTIONS = ("join", "leave")
 PHASES = ("setup", "pitching", "running", "ended")
 
 
@@ -140,6 +152,7 @@ class Session(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("room_id", "round_id", name="session_cell_unique"),
         UniqueConstraint("id", "round_id", name="session_id_round"),
+        UniqueConstraint("note_key", name="session_note_key_unique"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -147,6 +160,8 @@ class Session(SQLModel, table=True):
     pitch_id: int = Field(sa_column=fk("pitch.id", ondelete="RESTRICT"))
     room_id: int = Field(sa_column=fk("room.id", ondelete="RESTRICT"))
     round_id: int = Field(sa_column=fk("round.id", ondelete="RESTRICT"))
+    #: The secret in this session's note-taker link; None until a host makes one. A new one revokes the old.
+    note_key: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -176,9 +191,17 @@ class Presence(SQLModel, table=True):
 
 
 class Note(SQLModel, table=True):
-    """A harvest note. It belongs to the pitch as well as the session, so removing a session loses nothing."""
+    """A harvest note. It belongs to the pitch as well as the session, so removing a session loses nothing.
 
-    __table_args__ = (CheckConstraint("kind IN ('idea', 'experience', 'proposal')", name="note_kind"),)
+    Curation never deletes: a hidden note stays (and can be shown again), an edited one keeps its old text in
+    the audit log, a merged one points at the note it was folded into.
+    """
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('idea', 'experience', 'proposal')", name="note_kind"),
+        CheckConstraint("source IN ('phone', 'taker', 'host')", name="note_source"),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="note_not_merged_into_itself"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(sa_column=fk("event.id"))
@@ -190,8 +213,56 @@ class Note(SQLModel, table=True):
     kind: str = Field(max_length=12)
     text: str = Field(max_length=1000)
     author: str = Field(default="", max_length=60)
+    source: str = Field(default="phone", max_length=8, sa_column_kwargs={"server_default": "phone"})
     hidden: bool = False
+    highlighted: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    merged_into_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("note.id", ondelete="SET NULL", name="note_merged_into"), nullable=True),
+    )
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None
+
+
+class NoteTheme(SQLModel, table=True):
+    """A free tag on a note ("transport", "loneliness"); the report groups notes across sessions by them."""
+
+    __tablename__ = "note_theme"
+
+    note_id: int = Field(sa_column=Column(Integer, ForeignKey("note.id", ondelete="CASCADE"), primary_key=True))
+    theme: str = Field(primary_key=True, max_length=40)
+
+
+class Support(SQLModel, table=True):
+    """A participant's +1 on a note: once each, by the primary key."""
+
+    note_id: int = Field(sa_column=Column(Integer, ForeignKey("note.id", ondelete="CASCADE"), primary_key=True))
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attendance(SQLModel, table=True):
+    """Every join and leave, appended and never changed: each session's attendance over time comes from it.
+
+    The session may later leave the grid (its id becomes NULL here); the pitch keeps the history readable.
+    """
+
+    __table_args__ = (
+        CheckConstraint("action IN ('join', 'leave')", name="attendance_action"),
+        Index("attendance_event_at", "event_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id", index=False))
+    session_id: int | None = Field(default=None, sa_column=fk("session.id", ondelete="SET NULL", nullable=True))
+    pitch_id: int = Field(sa_column=fk("pitch.id", ondelete="RESTRICT", index=False))
+    participant_id: int | None = Field(
+        default=None, sa_column=fk("participant.id", ondelete="SET NULL", nullable=True, index=False)
+    )
+    action: str = Field(max_length=5)
+    at: datetime = Field(default_factory=utcnow)
 
 
 class Announcement(SQLModel, table=True):
