@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from liveboard.db import Database
-from liveboard.models import Announcement, Event, Interest, Note, Participant, Pitch, Presence, Room, Round
+from liveboard.models import Announcement, Attendance, Event, Interest, Note, Participant, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
 
 SLUG = "demo"
@@ -387,15 +387,35 @@ def _interest(db: Session, people: list[Participant], pitches: dict[str, Pitch],
 def _presence(
     db: Session, people: list[Participant], first: Round, slots: dict[tuple[int, str], Slot], rooms: dict[str, Room]
 ) -> None:
+    """Round 1 as it stands now, and the attendance log that led there: some looked in elsewhere first."""
     queue = iter(people)
+    first_round = [slot for (number, _), slot in sorted(slots.items()) if number == 1]
     for room_name, count in PRESENT_IN_ROUND_1.items():
         slot = slots[(1, room_name)]
         assert count <= rooms[room_name].capacity, f"the demo overfills {room_name}"
         for seat in range(count):
             person = next(queue)
             since = max(first.starts, person.created_at) + timedelta(seconds=7 * seat)
+            if seat % 6 == 5:
+                elsewhere = first_round[(seat // 6) % len(first_round)]
+                if elsewhere.id != slot.id:
+                    db.add(_attended(elsewhere, person, "join", since))
+                    since += timedelta(minutes=2)
+                    db.add(_attended(elsewhere, person, "leave", since))
             db.add(Presence(participant_id=person.id, round_id=first.id, session_id=slot.id, since=since))  # type: ignore[arg-type]
+            db.add(_attended(slot, person, "join", since))
     db.flush()
+
+
+def _attended(slot: Slot, person: Participant, action: str, at: datetime) -> Attendance:
+    return Attendance(
+        event_id=slot.event_id,
+        session_id=slot.id,
+        pitch_id=slot.pitch_id,
+        participant_id=person.id,
+        action=action,
+        at=at,
+    )
 
 
 def _notes(

@@ -22,11 +22,12 @@ import pytest
 from servers import PostgresServer, database_name
 from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, col, select
+from test_attendance import assert_log_matches_presence
 
 from liveboard.db import Database
 from liveboard.domain import events, notes, participants, pitches, presence, schedule
 from liveboard.domain.errors import Conflict, Invalid, NotFound
-from liveboard.models import Event, Interest, Participant, Pitch, Presence, Room, Round
+from liveboard.models import Attendance, Event, Interest, Participant, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
 
 THREADS = 16
@@ -40,12 +41,13 @@ EXPECTED = (Conflict, Invalid, NotFound)
 
 @pytest.fixture
 def demo_db(postgres: PostgresServer, pg_demo: str) -> Iterator[Database]:
-    """The demo on a PostgreSQL database of its own, nobody checked in anywhere, every room small."""
+    """The demo on a PostgreSQL database of its own, nobody checked in anywhere (nor ever was), every room small."""
     name = postgres.create_database(database_name(), template=pg_demo)
     database = Database(postgres.url(name))
     try:
         with database.write() as db:
             db.exec(delete(Presence))  # type: ignore[call-overload]
+            db.exec(delete(Attendance))  # type: ignore[call-overload]
             db.exec(update(Room).values(capacity=CAPACITY))  # type: ignore[call-overload]
         yield database
     finally:
@@ -225,6 +227,8 @@ def test_participants_and_hosts_racing_on_one_event_keep_every_rule(demo_db: Dat
     # Nobody over a room's capacity.
     headcount = Counter(p.session_id for p in seats)
     assert all(headcount[s.id] <= rooms[s.room_id].capacity for s in slots.values()), headcount
+    # The attendance log tells the same story as the presence table.
+    assert_log_matches_presence(demo_db)
     # Interest is exactly what the toggles that went through say: each turned it on or off, one at a time.
     toggled: Counter[int] = Counter()
     for log in logs:

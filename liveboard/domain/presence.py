@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from liveboard.domain import schedule
+from liveboard.domain import attendance, schedule
 from liveboard.domain.changes import bump, tag
 from liveboard.domain.errors import N_, Conflict
 from liveboard.models import Event, Participant, Presence, Room, Round
@@ -33,9 +33,13 @@ def join(db: Session, event: Event, participant: Participant, session_id: object
         raise Conflict(N_("{room} is full. Pick another session."), room=room.name)
     if mine is not None:
         tag(db, left_session_id=mine.session_id)
+        before = db.get(Slot, mine.session_id)
+        if before is not None:
+            attendance.left(db, before, participant.id)
         db.delete(mine)
         db.flush()
     db.add(Presence(participant_id=participant.id, round_id=slot.round_id, session_id=slot.id))  # type: ignore[arg-type]
+    attendance.joined(db, slot, participant)
     db.flush()
     return slot
 
@@ -43,9 +47,11 @@ def join(db: Session, event: Event, participant: Participant, session_id: object
 def leave(db: Session, event: Event, participant: Participant, session_id: object) -> Slot:
     slot = schedule.get(db, event, session_id)
     bump(db, event, "presence", session_id=slot.id)  # type: ignore[arg-type]
-    db.exec(  # type: ignore[call-overload]
+    gone = db.exec(  # type: ignore[call-overload]
         delete(Presence).where(col(Presence.participant_id) == participant.id, col(Presence.session_id) == slot.id)
     )
+    if gone.rowcount:
+        attendance.left(db, slot, participant.id)
     return slot
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from liveboard.domain import audit, events, pitches, validate
+from liveboard.domain import attendance, audit, events, pitches, validate
 from liveboard.domain.changes import bump, reload, tag
 from liveboard.domain.errors import N_, Conflict, Invalid, NotFound
 from liveboard.models import Event, Presence
@@ -80,6 +80,7 @@ def move(db: Session, event: Event, session_id: object, form: dict[str, object])
     slot, room, round_ = fresh(db, slot), events.fresh(db, room), events.fresh(db, round_)
     _check_free(db, room.id, round_.id, slot.pitch_id, moving=slot.id)  # type: ignore[arg-type]
     if round_.id != slot.round_id:
+        attendance.emptied(db, slot)
         db.exec(delete(Presence).where(col(Presence.session_id) == slot.id))  # type: ignore[call-overload]
     slot.room_id, slot.round_id = room.id, round_.id  # type: ignore[assignment]
     db.add(slot)
@@ -116,6 +117,7 @@ def remove(db: Session, event: Event, session_id: object) -> None:
     slot = get(db, event, session_id)
     bump(db, event, "schedule", session_id=slot.id)  # type: ignore[arg-type]
     slot = fresh(db, slot)
+    attendance.emptied(db, slot)
     db.delete(slot)
     db.flush()
     audit.record(db, event, "session.remove", subject=f"session:{slot.id}", detail=f"pitch:{slot.pitch_id}")
