@@ -31,3 +31,7 @@ class Conflict(DomainError):
 
 class NotFound(DomainError):
     """No such thing here (HTTP 404)."""
+
+
+class Denied(DomainError):
+    """Not for this person: a key that does not open this (HTTP 403)."""
