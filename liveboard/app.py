@@ -28,7 +28,7 @@ from liveboard.web.auth import HostRequired
 from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
-from liveboard.web.views import api, host, login, phone, report, screen
+from liveboard.web.views import api, curation, host, login, notetaker, phone, report, screen
 
 
 def routes() -> list:
@@ -38,6 +38,8 @@ def routes() -> list:
         *phone.routes,
         *screen.routes,
         *host.routes,
+        *curation.routes,
+        *notetaker.routes,
         *report.routes,
         WebSocketRoute("/e/{slug}/ws", event_socket),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
