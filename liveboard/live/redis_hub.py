@@ -118,10 +118,13 @@ class RedisHub(Hub):
                         for channel, payload in self._messages(changes, resync):
                             pipe.publish(channel, payload)
                         await pipe.execute()
+                    if delay > RETRY_FIRST:
+                        log.info("published to Redis again")
                     delay = RETRY_FIRST
                 except (RedisError, OSError) as error:
                     # Keep them for when Redis is back; the others re-read then anyway, so order is moot.
-                    log.warning("publishing to Redis failed (%s); will retry in %.1f s", error, delay)
+                    if delay == RETRY_FIRST:
+                        log.warning("publishing to Redis failed (%s); retrying until it works", error)
                     self._outbox[:0] = changes
                     self._resync |= resync
                     await asyncio.sleep(delay)
