@@ -9,11 +9,16 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from liveboard.domain import announcements, events, pitches
-from liveboard.models import Announcement, AuditEntry, Event, Pitch, Room, Round
+from liveboard.models import Announcement, AuditEntry, Event, Note, Pitch, Room, Round, Support
 from liveboard.models import Session as Slot
+
+#: How many notes a door sign shows of the session in its room: the latest, few enough to read from afar.
+DOOR_NOTES = 4
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,14 @@ class Cell:
         return max(self.room.capacity - self.present, 0)
 
 
+@dataclass(frozen=True)
+class LatestNote:
+    """A note as a door sign shows it: shared by every screen, so nothing in it is personal."""
+
+    note: Note
+    support: int
+
+
 @dataclass
 class Board:
     event: Event
@@ -47,6 +60,8 @@ class Board:
     by_session: dict[int, Cell] = field(default_factory=dict)
     #: The latest host actions; loaded only for the host console.
     audit: list[AuditEntry] = field(default_factory=list)
+    #: The newest shown notes of each session running now, newest first: what the door signs show.
+    latest_notes: dict[int, list[LatestNote]] = field(default_factory=dict)
 
     def cell(self, room: Room, round_: Round) -> Cell | None:
         return self.cells.get((room.id, round_.id))  # type: ignore[arg-type]
@@ -118,4 +133,45 @@ def load(db: Session, event: Event, now: datetime, *, all_pitches: bool = False)
         now=now,
     )
     board.by_session = {c.session.id: c for c in cells.values()}  # type: ignore[misc]
+    current = board.clock.current
+    if current is not None:
+        board.latest_notes = latest_notes(db, event, [c.session.id for c in board.cells_of(current)])  # type: ignore[misc]
     return board
+
+
+def latest_notes(db: Session, event: Event, session_ids: list[int]) -> dict[int, list[LatestNote]]:
+    """The newest few shown notes of each session, with their support, in one query.
+
+    Every live flush and page load reads the board, so this asks only for the sessions running now and only
+    for the few notes a door sign shows of each, however many the evening collects."""
+    if not session_ids:
+        return {}
+    support = (
+        select(func.count())
+        .select_from(Support)
+        .where(Support.note_id == Note.id)
+        .correlate(Note)
+        .scalar_subquery()
+        .label("support")
+    )
+    rank = (
+        func.row_number()
+        .over(partition_by=Note.session_id, order_by=(col(Note.created_at).desc(), col(Note.id).desc()))
+        .label("rank")
+    )
+    ranked = (
+        select(Note, support, rank)
+        .where(
+            Note.event_id == event.id,
+            col(Note.session_id).in_(session_ids),
+            col(Note.hidden).is_(False),
+            col(Note.merged_into_id).is_(None),
+        )
+        .subquery()
+    )
+    note = aliased(Note, ranked)
+    rows = db.exec(select(note, ranked.c.support).where(ranked.c.rank <= DOOR_NOTES).order_by(ranked.c.rank))  # type: ignore[call-overload]
+    found: dict[int, list[LatestNote]] = {}
+    for row, count in rows.all():
+        found.setdefault(row.session_id, []).append(LatestNote(row, count))
+    return found

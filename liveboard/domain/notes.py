@@ -241,6 +241,17 @@ def of_event(db: Session, event: Event, *, include_hidden: bool = False) -> list
     return list(db.exec(query.order_by(Note.created_at, Note.id)))
 
 
+def of_session(db: Session, event: Event, session_id: int) -> list[Note]:
+    """A session's shown notes, newest first: what its note-taker and its participants see during the session."""
+    query = select(Note).where(
+        Note.event_id == event.id,
+        Note.session_id == session_id,
+        col(Note.hidden).is_(False),
+        col(Note.merged_into_id).is_(None),
+    )
+    return list(db.exec(query.order_by(col(Note.created_at).desc(), col(Note.id).desc())))
+
+
 def support_counts(db: Session, event: Event) -> dict[int, int]:
     rows = db.exec(
         select(Support.note_id, func.count())

@@ -57,7 +57,7 @@ class Dirty:
         for key in ("pitch_id", "into"):
             if key in change.ids:
                 self.pitches.add(change.ids[key])
-        for key in ("session_id", "left_session_id", "other_id"):
+        for key in ("session_id", "left_session_id", "other_id", "into_session_id"):
             if key in change.ids:
                 self.sessions.add(change.ids[key])
 
@@ -147,6 +147,8 @@ def screen(board: Board, dirty: Dirty | None) -> list[Element]:
         for cell in _cells(board, dirty.sessions if dirty else None):
             out.append(Element(f"count-{cell.session.id}", _one("_count.html", board, cell=cell)))
             out.append(Element(f"door-count-{cell.session.id}", _one("_door_count.html", board, cell=cell)))
+    if kinds is None or kinds & {"note", "support"}:
+        out.extend(_door_notes(board, dirty.sessions if dirty else None))
     return out
 
 
@@ -174,7 +176,7 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
     if kinds & {"rooms", "rounds"}:
         out.append(Element("rooms", _one("_host_rooms.html", board)))
         out.append(Element("rounds", _one("_host_rounds.html", board)))
-    if kinds - {"presence", "interest", "note"}:
+    if kinds - {"presence", "interest", "note", "support"}:
         out.append(Element("audit-list", _one("_host_audit.html", board, audit=board.audit)))
     return out
 
@@ -195,6 +197,19 @@ def _cells(board: Board, session_ids: Iterable[int] | None) -> list:
     if session_ids is None:
         return list(board.cells.values())
     return [board.by_session[s] for s in session_ids if s in board.by_session]
+
+
+def _door_notes(board: Board, session_ids: Iterable[int] | None) -> list[Element]:
+    """The door signs' notes of the sessions running now (only those a door shows), or of the changed ones."""
+    current = board.clock.current
+    if current is None:
+        return []
+    wanted = None if session_ids is None else set(session_ids)
+    return [
+        Element(f"door-notes-{cell.session.id}", _one("_door_notes.html", board, cell=cell))
+        for cell in board.cells_of(current)
+        if wanted is None or cell.session.id in wanted
+    ]
 
 
 def _pitches(board: Board, pitch_ids: Iterable[int]) -> list:

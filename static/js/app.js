@@ -109,3 +109,16 @@
   document.addEventListener("htmx:ws:after:message:incoming", afterUpdate);
   document.addEventListener("DOMContentLoaded", afterUpdate);
 })();
+
+// The note-taker's form: Ctrl+Enter (Cmd+Enter on a Mac) saves, so the hands stay on the keyboard.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    if (!field || !field.hasAttribute || !field.hasAttribute("data-quick-submit") || !field.form) return;
+    event.preventDefault();
+    if (field.form.requestSubmit) field.form.requestSubmit();
+    else field.form.submit();
+  });
+})();

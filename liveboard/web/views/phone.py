@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.routing import Route
 
 from liveboard.domain import board, events, notes, participants, pitches, presence, schedule
 from liveboard.domain.errors import Invalid
+from liveboard.domain.harvest import NoteView
 from liveboard.models import Event, Participant
 from liveboard.web import auth, htmx, ratelimit
 from liveboard.web.errors import message
@@ -59,12 +61,25 @@ async def session_page(request: Request) -> Response:
 
     def load(db: Session) -> dict[str, Any]:
         context = personal(db, request.path_params["slug"], token)
-        slot = schedule.get(db, context["event"], request.path_params["id"])
+        event = context["event"]
+        slot = schedule.get(db, event, request.path_params["id"])
         context["cell"] = context["board"].by_session[slot.id]
+        context.update(session_notes(db, event, participants.find(db, event, token), slot.id))  # type: ignore[arg-type]
         return context
 
     context = await read(request, load)
     return with_cookie(request, page(request, "session.html", **context), token, new)
+
+
+def session_notes(db: Session, event: Event, participant: Participant | None, session_id: int) -> dict[str, Any]:
+    """A session's notes, newest first, with their support and which of them this person supports."""
+    counts = notes.support_counts(db, event)
+    listed = notes.of_session(db, event, session_id)
+    themes = notes.themes_of(db, [n.id for n in listed])  # type: ignore[misc]
+    return {
+        "note_views": [NoteView(n, counts.get(n.id, 0), themes.get(n.id, [])) for n in listed],  # type: ignore[arg-type]
+        "supported": notes.supported_by(db, event, participant),
+    }
 
 
 async def act(request: Request, work: Any) -> tuple[str, bool]:
@@ -178,6 +193,39 @@ async def add_note(request: Request) -> Response:
     return with_cookie(request, htmx.done(request, back_to(request, "?noted=1#my-evening"), fragment), token, new)
 
 
+async def toggle_support(request: Request) -> Response:
+    """+1 on a note, or taking it back. Answers htmx with the button as it now is, a plain form with the page."""
+    note_id = request.path_params["id"]
+    token, new = await act(request, lambda db, event, who: notes.toggle_support(db, event, who, note_id))
+    slug = request.path_params["slug"]
+
+    def load(db: Session) -> dict[str, Any]:
+        event = events.by_slug(db, slug)
+        note = notes.get(db, event, note_id)
+        count = notes.support_counts(db, event).get(note.id, 0)  # type: ignore[arg-type]
+        supported = notes.supported_by(db, event, participants.find(db, event, token))
+        return {"event": event, "view": NoteView(note, count, []), "supported": supported}
+
+    context = await read(request, load)
+    fragment = render("_support.html", request=request, **context) if htmx.is_htmx(request) else None
+    back = _referring_page(request, slug) or _note_page(slug, context["view"].note)
+    return with_cookie(request, htmx.done(request, f"{back}#note-{context['view'].note.id}", fragment), token, new)
+
+
+def _referring_page(request: Request, slug: str) -> str | None:
+    """The page of this event the +1 was pressed on (session page, report), so a plain form goes back there.
+    Only its path and query are kept: the answer never sends anyone to another site."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    path = referer.path
+    if path != f"/e/{slug}" and not path.startswith(f"/e/{slug}/"):
+        return None
+    return path + (f"?{referer.query}" if referer.query else "")
+
+
+def _note_page(slug: str, note: Any) -> str:
+    return f"/e/{slug}/sessions/{note.session_id}" if note.session_id else f"/e/{slug}/report"
+
+
 routes = [
     Route("/e/{slug}", phone),
     Route("/e/{slug}/me", my_evening),
@@ -187,4 +235,5 @@ routes = [
     Route("/e/{slug}/sessions/{id}/join", join, methods=["POST"]),
     Route("/e/{slug}/sessions/{id}/leave", leave, methods=["POST"]),
     Route("/e/{slug}/sessions/{id}/notes", add_note, methods=["POST"]),
+    Route("/e/{slug}/notes/{id}/support", toggle_support, methods=["POST"]),
 ]
