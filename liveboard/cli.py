@@ -7,10 +7,10 @@ Errors a person can fix (a bad event file, an unknown slug) print `error: …` a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +22,7 @@ from liveboard.db import Database
 from liveboard.domain import events
 from liveboard.domain import purge as purging
 from liveboard.domain.errors import DomainError
-from liveboard.eventfile import EventFileError, export_event, import_event, load_toml
+from liveboard.eventfile import EventFileError, import_event, load_toml
 from liveboard.models import Event
 
 USAGE_ERROR = 2
@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", metavar="FILE.toml")
     load.set_defaults(run=cmd_import)
 
-    export = commands.add_parser("export", help="print an event (host view, with notes)")
+    export = commands.add_parser(
+        "export", help="print an event's harvest: JSON (host view, with notes), Markdown or CSV"
+    )
     export.add_argument("slug", metavar="SLUG")
     export.add_argument("--format", choices=sorted(EXPORTERS), default="json", help="output format (default json)")
     export.set_defaults(run=cmd_export)
@@ -199,18 +201,29 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_json(db: Session, event: Event) -> str:
-    return json.dumps(export_event(db, event), ensure_ascii=False, indent=2)
+def _exporter(name: str) -> Callable[[Session, Event], str]:
+    """The export `name` as the URL serves it to a host, in the event's own language (a shell has none)."""
+
+    def run(db: Session, event: Event) -> str:
+        from liveboard import exports, i18n
+
+        with i18n.using(i18n.pick(event.language) or i18n.DEFAULT):
+            return exports.export(db, event, name, host=True, now=datetime.now(UTC))
+
+    return run
 
 
-#: Export formats by name; each turns an event into the text printed. Markdown and CSV plug in here.
-EXPORTERS: dict[str, Callable[[Session, Event], str]] = {"json": _export_json}
+#: Export formats by name; each turns an event into the text printed, the same text as `/e/{slug}/report.{name}`.
+EXPORTERS: dict[str, Callable[[Session, Event], str]] = {name: _exporter(name) for name in ("json", "md", "csv")}
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     with _database() as database, database.read() as db:
         event = events.by_slug(db, args.slug)
-        print(EXPORTERS[args.format](db, event))
+        text = EXPORTERS[args.format](db, event)
+    # Bytes, as served: the CSV keeps its byte order mark and CRLF line ends, whatever the terminal's encoding.
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
     return 0
 
 

@@ -4,7 +4,8 @@ It is modelled on the Odense evening of 2013 (`seeds/odense-unconference-2013.da
 as the topics, many small rooms, people moving between them. Its rounds are placed around the moment it is
 loaded, with the first round started ten minutes earlier, so whoever starts the demo sees an evening in full
 swing: sessions running with live headcounts (one room exactly full), interest on pitches, a moderation queue
-with a duplicate to merge, harvest notes and an announcement.
+with a duplicate to merge, an announcement, and a harvest under way: notes with themes and highlights, one
+from a session's note-taker, and participants' +1s on them.
 
 Rows are inserted directly with the models in one write transaction: the demo is data, not a scripted visit,
 and a half-loaded demo must never be left behind.
@@ -24,7 +25,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from liveboard.db import Database
-from liveboard.models import Announcement, Attendance, Event, Interest, Note, Participant, Pitch, Presence, Room, Round
+from liveboard.models import (
+    Announcement,
+    Attendance,
+    Event,
+    Interest,
+    Note,
+    NoteTheme,
+    Participant,
+    Pitch,
+    Presence,
+    Room,
+    Round,
+    Support,
+)
 from liveboard.models import Session as Slot
 
 SLUG = "demo"
@@ -207,31 +221,163 @@ GRID = [
 #: Who sits where in round 1; the café is exactly at its capacity, so "full" shows on the board.
 PRESENT_IN_ROUND_1 = {"Store sal": 24, "Lokale 1": 11, "Lokale 2": 9, "Caféen": 14}
 
-#: Harvest notes from round 1: (pitch key, kind, text, author).
+
+@dataclass(frozen=True)
+class DemoNote:
+    """A harvest note from round 1, as a participant or the session's note-taker wrote it, then curated."""
+
+    key: str
+    kind: str
+    text: str
+    author: str = ""
+    themes: tuple[str, ...] = ()
+    highlighted: bool = False
+    #: "phone", or "taker" for the note-taker's notes (typed in by the session's note-taker link).
+    source: str = "phone"
+    #: How many participants give it +1.
+    support: int = 0
+
+
+#: The harvest so far, in the voice of the Odense evening: stories first, then what should change.
 NOTES = [
-    (
+    DemoNote(
         "stress",
         "experience",
         "Jeg ventede fire måneder på at få at vide, hvad planen var. Ventetiden var værre end sygdommen.",
-        "",
+        themes=("ventetid",),
+        highlighted=True,
+        support=6,
     ),
-    ("stress", "proposal", "Én fast kontaktperson fra første sygedag, med telefonnummer og navn.", "Mette"),
-    ("stress", "idea", "En fælles plan, som borgeren selv kan se på nettet, med hvem der gør hvad og hvornår.", ""),
-    (
+    DemoNote(
+        "stress",
+        "proposal",
+        "Én fast kontaktperson fra første sygedag, med telefonnummer og navn.",
+        "Mette",
+        themes=("kontakt", "sammenhæng"),
+        highlighted=True,
+        support=11,
+    ),
+    DemoNote(
+        "stress",
+        "idea",
+        "En fælles plan, som borgeren selv kan se på nettet, med hvem der gør hvad og hvornår.",
+        themes=("digitalisering", "sammenhæng"),
+        support=4,
+    ),
+    DemoNote(
+        "stress",
+        "experience",
+        "Flere fortalte, at de har fortalt deres historie til fem-seks forskellige sagsbehandlere. Hver gang "
+        "startede de forfra.",
+        themes=("sammenhæng",),
+        source="taker",
+        support=3,
+    ),
+    DemoNote(
+        "stress",
+        "proposal",
+        "Sagsbehandleren skal kunne træffe beslutninger på tværs af jobcenter, kommune og region, ikke bare "
+        "sende sagen videre.",
+        themes=("sammenhæng",),
+        support=7,
+    ),
+    DemoNote(
+        "stress",
+        "idea",
+        "Et kort brev efter hvert møde: hvad blev aftalt, hvad sker der nu, og hvornår hører jeg fra jer?",
+        "Anne",
+        themes=("ventetid", "kontakt"),
+        support=2,
+    ),
+    DemoNote(
         "teknologi",
         "experience",
         "Skærmbesøg om aftenen fungerer fint for min far, men han savner at se et menneske om morgenen.",
         "Jens",
+        themes=("velfærdsteknologi", "ensomhed"),
+        support=2,
     ),
-    ("teknologi", "idea", "Et prøvehjem, hvor man kan låne teknologien en måned, før man beslutter sig.", ""),
-    (
+    DemoNote(
+        "teknologi",
+        "idea",
+        "Et prøvehjem, hvor man kan låne teknologien en måned, før man beslutter sig.",
+        themes=("velfærdsteknologi",),
+        highlighted=True,
+        support=5,
+    ),
+    DemoNote(
+        "teknologi",
+        "proposal",
+        "Borgeren og de pårørende skal være med til at vælge teknologien, ikke bare få den installeret.",
+        themes=("velfærdsteknologi", "pårørende"),
+        support=4,
+    ),
+    DemoNote(
+        "teknologi",
+        "experience",
+        "Vasketoilettet gav min mor værdigheden tilbage. Hun skal ikke længere vente på hjælp for at komme på "
+        "toilettet.",
+        themes=("velfærdsteknologi",),
+    ),
+    DemoNote(
         "ensomhed",
         "proposal",
         "Besøgsvenner fra foreningerne får en fast kontakt i hjemmeplejen, så de kan henvise til hinanden.",
         "Birgit",
+        themes=("ensomhed", "frivillige"),
+        highlighted=True,
+        support=8,
     ),
-    ("selvbetjening", "experience", "På biblioteket hjælper de med MitID, men der er kø, og man skal kunne vente.", ""),
-    ("selvbetjening", "proposal", "Ret til at blive ringet op af et menneske, når man ikke kan klare det selv.", ""),
+    DemoNote(
+        "ensomhed",
+        "experience",
+        "Efter min mand døde, var spisefællesskabet i beboerhuset det eneste, der fik mig ud af døren.",
+        themes=("ensomhed",),
+        support=3,
+    ),
+    DemoNote(
+        "ensomhed",
+        "idea",
+        "Hjemmeplejen kunne have fem minutter mere til en kop kaffe hos dem, der ikke ser andre.",
+        themes=("ensomhed",),
+        support=1,
+    ),
+    DemoNote(
+        "ensomhed",
+        "proposal",
+        "Et »ring til en nabo«-kort i postkassen, så man ved, hvem i opgangen man kan ringe til.",
+        themes=("ensomhed", "kontakt"),
+        support=3,
+    ),
+    DemoNote(
+        "selvbetjening",
+        "experience",
+        "På biblioteket hjælper de med MitID, men der er kø, og man skal kunne vente.",
+        themes=("digitalisering", "ventetid"),
+        support=1,
+    ),
+    DemoNote(
+        "selvbetjening",
+        "proposal",
+        "Ret til at blive ringet op af et menneske, når man ikke kan klare det selv.",
+        themes=("digitalisering", "kontakt"),
+        highlighted=True,
+        support=9,
+    ),
+    DemoNote(
+        "selvbetjening",
+        "idea",
+        "Unge frivillige kunne lære ældre at bruge MitID-appen, og de ældre kunne lære de unge noget andet.",
+        "Poul",
+        themes=("digitalisering", "frivillige"),
+        support=2,
+    ),
+    DemoNote(
+        "selvbetjening",
+        "experience",
+        "Mit brev fra kommunen lå i e-Boks i tre uger, før min datter så det.",
+        themes=("digitalisering", "pårørende"),
+    ),
 ]
 
 WELCOME = "Velkommen! Scan QR-koden og fortæl din historie."
@@ -273,7 +419,7 @@ def _insert(db: Session, now: datetime) -> None:
     pitches = _pitches(db, event.id, event.starts, now, people, rng)
     slots = _grid(db, event.id, rooms, rounds, pitches)
     _interest(db, people, pitches, rng)
-    _presence(db, people, rounds[0], slots, rooms)
+    _presence(db, people, rounds[0], slots, rooms, now)
     _notes(db, event.id, rounds[0], slots, pitches, people, now, rng)
     db.add(Announcement(event_id=event.id, text=WELCOME, created_at=event.starts))
     db.flush()
@@ -385,19 +531,27 @@ def _interest(db: Session, people: list[Participant], pitches: dict[str, Pitch],
 
 
 def _presence(
-    db: Session, people: list[Participant], first: Round, slots: dict[tuple[int, str], Slot], rooms: dict[str, Room]
+    db: Session,
+    people: list[Participant],
+    first: Round,
+    slots: dict[tuple[int, str], Slot],
+    rooms: dict[str, Room],
+    now: datetime,
 ) -> None:
-    """Round 1 as it stands now, and the attendance log that led there: some looked in elsewhere first."""
+    """Round 1 as it stands now, and the attendance log that led there: some looked in elsewhere first (never
+    in a room that is full by now, which would have turned them away), and nobody arrives after `now`."""
     queue = iter(people)
-    first_round = [slot for (number, _), slot in sorted(slots.items()) if number == 1]
+    spare = {slots[(1, name)].id for name, count in PRESENT_IN_ROUND_1.items() if count < rooms[name].capacity}
+    room_to_spare = [slot for (number, _), slot in sorted(slots.items()) if number == 1 and slot.id in spare]
+    latest = now - timedelta(minutes=3)
     for room_name, count in PRESENT_IN_ROUND_1.items():
         slot = slots[(1, room_name)]
         assert count <= rooms[room_name].capacity, f"the demo overfills {room_name}"
         for seat in range(count):
             person = next(queue)
-            since = max(first.starts, person.created_at) + timedelta(seconds=7 * seat)
+            since = min(max(first.starts, person.created_at) + timedelta(seconds=7 * seat), latest)
             if seat % 6 == 5:
-                elsewhere = first_round[(seat // 6) % len(first_round)]
+                elsewhere = room_to_spare[(seat // 6) % len(room_to_spare)]
                 if elsewhere.id != slot.id:
                     db.add(_attended(elsewhere, person, "join", since))
                     since += timedelta(minutes=2)
@@ -428,22 +582,30 @@ def _notes(
     now: datetime,
     rng: random.Random,
 ) -> None:
+    """Round 1's notes with their themes and highlights, and +1s from participants (once each)."""
     by_pitch = {slot.pitch_id: slot for (number, _), slot in slots.items() if number == 1}
     by_name = {p.name: p for p in people if p.name}
     span = max(int((now - first.starts).total_seconds()), 60)
-    for key, kind, text, author in NOTES:
-        pitch = pitches[key]
-        writer = by_name.get(author)
-        db.add(
-            Note(
-                event_id=event_id,
-                pitch_id=pitch.id,  # type: ignore[arg-type]
-                session_id=by_pitch[pitch.id].id,  # type: ignore[index]
-                participant_id=writer.id if writer else None,
-                kind=kind,
-                text=text,
-                author=author,
-                created_at=first.starts + timedelta(seconds=rng.randrange(span)),
-            )
+    for item in NOTES:
+        pitch = pitches[item.key]
+        writer = by_name.get(item.author) if item.source == "phone" else None
+        note = Note(
+            event_id=event_id,
+            pitch_id=pitch.id,  # type: ignore[arg-type]
+            session_id=by_pitch[pitch.id].id,  # type: ignore[index]
+            participant_id=writer.id if writer else None,
+            kind=item.kind,
+            text=item.text,
+            author=item.author,
+            source=item.source,
+            highlighted=item.highlighted,
+            created_at=first.starts + timedelta(seconds=rng.randrange(span)),
         )
+        db.add(note)
+        db.flush()
+        for theme in item.themes:
+            db.add(NoteTheme(note_id=note.id, theme=theme))  # type: ignore[arg-type]
+        for supporter in rng.sample(people, item.support):
+            seen = note.created_at + timedelta(seconds=rng.randrange(30, 300))
+            db.add(Support(note_id=note.id, participant_id=supporter.id, created_at=min(seen, now)))  # type: ignore[arg-type]
     db.flush()

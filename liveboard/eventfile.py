@@ -376,8 +376,9 @@ def _check_status_change(db: Session, pitch: Pitch, spec: _PitchSpec) -> None:
 # --- export ----------------------------------------------------------------------------------------------------
 
 
-def export_event(db: Session, event: Event, *, host: bool = True) -> dict[str, Any]:
-    """The contract's snapshot (host view unless `host` is false), with the event's fields and the visible notes."""
+def event_data(db: Session, event: Event, *, host: bool = True) -> dict[str, Any]:
+    """The contract's snapshot (host view unless `host` is false) with the event's own fields: what an event file
+    says and more. The exports (`liveboard.exports`) add the harvest to it."""
     snapshot = events.snapshot(db, event, host=host)
     head = {
         "slug": snapshot.pop("slug"),
@@ -389,6 +390,11 @@ def export_event(db: Session, event: Event, *, host: bool = True) -> dict[str, A
         "starts": events.iso(event.starts),
         "ends": events.iso(event.ends),
     }
+    return {**head, **snapshot}
+
+
+def export_event(db: Session, event: Event, *, host: bool = True) -> dict[str, Any]:
+    """The contract's snapshot (host view unless `host` is false), with the event's fields and the visible notes."""
     harvest = [
         {
             "id": note.id,
@@ -401,4 +407,4 @@ def export_event(db: Session, event: Event, *, host: bool = True) -> dict[str, A
         }
         for note in notes.of_event(db, event)
     ]
-    return {**head, **snapshot, "notes": harvest}
+    return {**event_data(db, event, host=host), "notes": harvest}

@@ -16,7 +16,7 @@ from liveboard.domain.board import Board
 from liveboard.domain.changes import Change
 from liveboard.web.templating import render as render_template
 
-VIEWS = ("phone", "screen", "host")
+VIEWS = ("phone", "screen", "host", "report")
 
 #: Change kinds that reshape the board (which session is where), as opposed to counts within it.
 STRUCTURE = {"schedule", "rooms", "rounds", "clock", "event", "import", "purge"}
@@ -181,7 +181,19 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
     return out
 
 
-RENDERERS = {"phone": phone, "screen": screen, "host": host}
+#: Changes that alter what the report shows: its notes, their support, the curves, the programme and the figures.
+REPORT = {"note", "support", "presence", "schedule", "pitch", "event", "rooms", "rounds", "import", "purge"}
+
+
+def report(board: Board, dirty: Dirty | None) -> list[Element]:
+    """The report only hears that the harvest changed, as a marker; the page then fetches itself again
+    (static/js/app.js), since its +1 buttons are personal and a shared frame never is."""
+    if dirty is None or dirty.kinds & REPORT or "resync" in dirty.kinds:
+        return [Element("report-refresh", _one("_report_refresh.html", board))]
+    return []
+
+
+RENDERERS = {"phone": phone, "screen": screen, "host": host, "report": report}
 
 
 def render(view: str, lang: str, board: Board, dirty: Dirty | None, *, relaying: bool = True) -> list[Element]:

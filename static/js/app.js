@@ -97,6 +97,8 @@
     if (slug) {
       refreshIfChanged("me-refresh", Math.random() * 5000, "/e/" + slug + "/me", "my-evening");
       refreshIfChanged("door-refresh", Math.random() * 1000, location.pathname + location.search, "main");
+      // The report fetches itself when the harvest changes; spread over two seconds, as a room may read it.
+      refreshIfChanged("report-refresh", Math.random() * 2000, location.pathname + location.search, "main");
     }
   }
 

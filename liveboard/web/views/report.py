@@ -1,84 +1,81 @@
-"""The harvest report: what each session brought, as a page and as exports."""
+"""The harvest report: what the evening brought, as a page (live while it runs) and as exports.
+
+The page and the exports are all made from one `Harvest` (`domain.harvest.load`); the exports themselves are in
+`liveboard.exports`, shared with `liveboard export`. The page is personal only in the +1 buttons (which notes
+this participant supports); it never sets a cookie, so reading the report does not make anyone a participant.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from liveboard.domain import board, events, notes
+from liveboard import charts, exports
+from liveboard.domain import events, notes, participants
+from liveboard.domain import harvest as harvesting
+from liveboard.domain.harvest import SessionHarvest
 from liveboard.web import auth
 from liveboard.web.requests import now, read
 from liveboard.web.templating import page, render
 
 
-def harvest(db: Session, slug: str) -> dict[str, Any]:
+def _load(db: Session, slug: str, token: str | None) -> dict[str, Any]:
     event = events.by_slug(db, slug)
-    the_board = board.load(db, event, now())
-    by_session: dict[int, list[Any]] = {}
-    for note in notes.of_event(db, event):
-        by_session.setdefault(note.session_id or 0, []).append(note)
-    sessions = [
-        (cell, by_session.get(cell.session.id, []))  # type: ignore[arg-type]
-        for round_ in the_board.rounds
-        for cell in the_board.cells_of(round_)
-    ]
-    return {"event": event, "board": the_board, "sessions": sessions, "unplaced": by_session.get(0, [])}
+    participant = participants.find(db, event, token)
+    return {
+        "harvest": harvesting.load(db, event, now()),
+        "supported": notes.supported_by(db, event, participant),
+    }
+
+
+def chart_of(session: SessionHarvest, moment: datetime, timezone: str) -> str:
+    """The session's attendance chart as inline SVG, or "" when nobody has been there (yet)."""
+    cell = session.cell
+    chart = charts.attendance(
+        session.curve, cell.round.starts, cell.round.ends, capacity=cell.room.capacity, now=moment, timezone=timezone
+    )
+    return Markup(render("_report_chart.html", chart=chart)) if chart else ""
 
 
 async def report(request: Request) -> Response:
-    context = await read(request, lambda db: harvest(db, request.path_params["slug"]))
-    return page(request, "report.html", **context)
-
-
-def neutralise(value: str) -> str:
-    """A cell that a spreadsheet would run as a formula is prefixed with a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-async def report_csv(request: Request) -> Response:
-    context = await read(request, lambda db: harvest(db, request.path_params["slug"]))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["session_id", "session", "room", "round", "kind", "text", "author", "created_at"])
-    for cell, session_notes in context["sessions"]:
-        for note in session_notes:
-            row = [cell.session.id, cell.pitch.title, cell.room.name, cell.round.label, note.kind, note.text]
-            row += [note.author, note.created_at.isoformat()]
-            writer.writerow([neutralise(str(v)) for v in row])
-    slug = request.path_params["slug"]
-    return PlainTextResponse(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{slug}-harvest.csv"'},
+    token = auth.participant_token(request)
+    loaded = await read(request, lambda db: _load(db, request.path_params["slug"], token))
+    harvest = loaded["harvest"]
+    moment = harvest.board.now
+    return page(
+        request,
+        "report.html",
+        **exports.context(harvest),
+        board=harvest.board,
+        supported=loaded["supported"],
+        chart=lambda session: chart_of(session, moment, harvest.event.timezone),
     )
 
 
-async def report_md(request: Request) -> Response:
-    context = await read(request, lambda db: harvest(db, request.path_params["slug"]))
-    text = render("report.md", **context)
-    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+def _export(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def handler(request: Request) -> Response:
+        slug = request.path_params["slug"]
+        host = auth.is_host(request)
+        body = await read(request, lambda db: exports.export(db, events.by_slug(db, slug), name, host=host, now=now()))
+        kind = exports.FORMATS[name]
+        # A spreadsheet is saved and opened; Markdown and JSON show in the browser, and save under a good name.
+        disposition = "attachment" if name == "csv" else "inline"
+        headers = {"content-disposition": f'{disposition}; filename="{slug}-harvest.{kind.suffix}"'}
+        return Response(body, media_type=kind.media_type, headers=headers)
 
-
-async def report_json(request: Request) -> Response:
-    from liveboard.eventfile import export_event
-
-    slug = request.path_params["slug"]
-    host = auth.is_host(request)
-    data = await read(request, lambda db: export_event(db, events.by_slug(db, slug), host=host))
-    body = json.dumps(data, ensure_ascii=False, indent=2)
-    return PlainTextResponse(body, media_type="application/json; charset=utf-8")
+    return handler
 
 
 routes = [
     Route("/e/{slug}/report", report),
-    Route("/e/{slug}/report.csv", report_csv),
-    Route("/e/{slug}/report.md", report_md),
-    Route("/e/{slug}/report.json", report_json),
+    Route("/e/{slug}/report.csv", _export("csv")),
+    Route("/e/{slug}/report.md", _export("md")),
+    Route("/e/{slug}/report.json", _export("json")),
 ]
