@@ -93,6 +93,18 @@ def test_export_prints_the_event_as_json(run, example: Path) -> None:
     assert json.loads(explicit.stdout) == data
 
 
+def test_export_as_markdown_and_csv(run, example: Path) -> None:
+    run("import", str(example))
+    markdown = run("export", "velfaerd-2013", "--format", "md")
+    assert markdown.returncode == 0, markdown.stderr
+    assert markdown.stdout.startswith("# Fremtidens velfærd – en ikke\\-konference\n")
+    assert "\n## " in markdown.stdout
+    table = run("export", "velfaerd-2013", "--format", "csv")
+    assert table.returncode == 0, table.stderr
+    # Read back as a spreadsheet would: the byte order mark, then a header row of ;-separated columns.
+    assert table.stdout.startswith("\ufeffnote_id;session_id;session;room;round;kind;text;")
+
+
 def test_export_of_an_unknown_slug(run) -> None:
     done = run("export", "findes-ikke")
     assert done.returncode == 2

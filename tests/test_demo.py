@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from liveboard.db import Database
 from liveboard.demo import load_demo
-from liveboard.domain import announcements, events, notes, pitches
-from liveboard.models import Event, Interest, Participant, Pitch, Presence, Room
+from liveboard.domain import announcements, attendance, events, notes, pitches
+from liveboard.models import Event, Interest, Participant, Pitch, Presence, Room, Support
 from liveboard.models import Session as Slot
 
 NOW = datetime(2026, 3, 12, 19, 7, 31, tzinfo=UTC)
@@ -81,19 +81,47 @@ def test_the_grid_and_presence_keep_the_rules(database: Database) -> None:
         assert max(per_person.values()) == 1
 
 
-def test_the_demo_has_notes_in_round_one_sessions(database: Database) -> None:
+def test_the_demo_has_a_harvest_under_way_in_round_one(database: Database) -> None:
     load_demo(database, now=NOW)
     with database.read() as db:
         event = events.by_slug(db, "demo")
         first = events.rounds(db, event)[0]
         harvest = notes.of_event(db, event)
-        assert len(harvest) >= 3
+        assert len(harvest) >= 15
         assert {n.kind for n in harvest} == {"idea", "experience", "proposal"}
+        sessions = set()
         for note in harvest:
             slot = db.get(Slot, note.session_id)
             assert slot is not None and slot.round_id == first.id and slot.pitch_id == note.pitch_id
+            assert first.starts <= note.created_at <= NOW
+            sessions.add(slot.id)
+        running = [s for s in events.sessions(db, event) if s.round_id == first.id]
+        assert sessions == {s.id for s in running}, "every running session has notes"
+        # Curated: some highlighted, themes on most, one from a note-taker, and +1s from participants.
+        assert 3 <= sum(n.highlighted for n in harvest) < len(harvest)
+        themes = notes.themes_of(db, [n.id for n in harvest])  # type: ignore[misc]
+        assert sum(1 for n in harvest if themes.get(n.id)) >= len(harvest) - 2  # type: ignore[arg-type]
+        assert {"ventetid", "kontakt", "digitalisering", "ensomhed"} <= set(notes.themes_in_use(db, event))
+        assert [n.source for n in harvest].count("taker") == 1
+        support = notes.support_counts(db, event)
+        assert sum(support.values()) >= 30 and max(support.values()) >= 8
+        supporters = db.exec(select(Support.participant_id)).all()
+        assert set(supporters) <= set(db.exec(select(Participant.id).where(Participant.event_id == event.id)))
         tokens = db.exec(select(Participant.token).where(Participant.event_id == event.id)).all()
         assert all(tokens) and len(set(tokens)) == len(tokens)
+
+
+def test_the_attendance_log_never_overfills_a_room_nor_runs_ahead(database: Database) -> None:
+    load_demo(database, now=NOW)
+    with database.read() as db:
+        event = events.by_slug(db, "demo")
+        log = attendance.log(db, event)
+        capacity = {
+            s.id: r.capacity for s in events.sessions(db, event) for r in events.rooms(db, event) if r.id == s.room_id
+        }
+    assert log and all(entry.at <= NOW for entry in log)
+    for session_id, curve in attendance.curves(log).items():
+        assert curve.peak <= capacity[session_id]
 
 
 def test_loading_the_demo_twice_loads_it_once(database: Database) -> None:

@@ -5,7 +5,6 @@ The exports are in tests/test_exports.py, the charts' geometry in tests/test_cha
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -14,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LiveServer, has_id
+from markupsafe import escape
 from sqlmodel import Session
 
 from liveboard import charts, i18n
@@ -55,14 +55,14 @@ def test_the_report_reads_like_a_paper(server: LiveServer, client: httpx.Client)
     assert response.status_code == 200
     page = response.text
     event = server.event()
-    assert f"<h1>{html.escape(event.title)}</h1>" in page
-    assert html.escape(event.venue) in page
+    assert f"<h1>{escape(event.title)}</h1>" in page
+    assert escape(event.venue) in page
     with i18n.using("en"):
         assert i18n.time(event.starts, event.timezone) in page
     assert "The evening is still going" in page and "Final report" not in page
     # Figures.
     for label in ("Participants", "Stories and topics", "Sessions", "Notes", "Support given (+1)"):
-        assert f"<dt>{html.escape(label)}</dt>" in page
+        assert f"<dt>{escape(label)}</dt>" in page
     assert f"<dt>Notes</dt><dd>{len(visible(server))}</dd>" in page
     # Every session, in programme order (round by round, room by room), and every note.
     order = [int(i) for i in re.findall(r'<article class="report-session" id="report-session-(\d+)"', page)]
@@ -71,7 +71,7 @@ def test_the_report_reads_like_a_paper(server: LiveServer, client: httpx.Client)
         expected = [c.session.id for r in the_board.rounds for c in the_board.cells_of(r)]
     assert order == expected
     for note in visible(server):
-        assert html.escape(note.text) in page
+        assert escape(note.text) in page
     for export in ("report.md", "report.csv", "report.json"):
         assert f'href="/e/demo/{export}"' in page
     # Across the sessions: the most supported proposals, and notes by theme.
