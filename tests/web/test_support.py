@@ -13,6 +13,7 @@ import pytest
 from conftest import HX, LiveServer, errors
 
 from liveboard.models import Note, Participant, Support
+from liveboard.models import Session as Slot
 
 FOREIGN = "http://evil.example"
 
@@ -232,3 +233,26 @@ def test_note_text_is_escaped_on_the_session_page(server: LiveServer, client: ht
     page = client.get(f"/e/demo/sessions/{slot.id}").text
     assert "<script>alert" not in page and "<img src=x" not in page
     assert html.escape(text) in page or "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;img" in page
+
+
+def test_capture_support_and_door_sign_on_postgresql(pg_server: LiveServer) -> None:
+    """The same rules on PostgreSQL: a note by key, +1 once each, and the door sign's query of the latest notes."""
+    server = pg_server
+    host, taker, person = server.client(host=True), server.client(), server.client()
+    slot = server.slot(1, "Lokale 1")
+    assert host.post(f"/e/demo/host/sessions/{slot.id}/note-key").status_code == 303
+    key = server.get(Slot, slot.id).note_key
+    response = taker.post(f"/e/demo/sessions/{slot.id}/take", data={"key": key, "kind": "idea", "text": "<i>PG</i>"})
+    assert response.status_code == 303
+    assert (
+        taker.post(f"/e/demo/sessions/{slot.id}/take", data={"key": "x", "kind": "idea", "text": "x"}).status_code
+        == 403
+    )
+    note = server.rows(Note, Note.text == "<i>PG</i>")[0]
+    assert person.post(support_path(note.id), headers=HX).status_code == 200  # type: ignore[arg-type]
+    assert supporters(server, note) == 1
+    assert person.post(support_path(note.id), headers=HX).status_code == 200  # type: ignore[arg-type]
+    assert supporters(server, note) == 0
+    door = person.get(f"/e/demo/screen?room={slot.room_id}").text
+    assert '<span class="text">&lt;i&gt;PG&lt;/i&gt;</span>' in door
+    assert f'id="note-{note.id}"' in person.get(f"/e/demo/sessions/{slot.id}").text
