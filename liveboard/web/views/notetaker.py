@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from liveboard import qr
+from liveboard import i18n, qr
 from liveboard.domain import events, notes, schedule
 from liveboard.domain.errors import Invalid
 from liveboard.models import Event, Pitch, Room, Round
@@ -97,7 +97,8 @@ def key_context(request: Request, db: Session) -> dict[str, Any]:
     context = _about(db, event, slot)
     if slot.note_key:
         link = public_base(request) + take_url(event.slug, slot.id, slot.note_key)  # type: ignore[arg-type]
-        context.update(link=link, short_link=short(link), qr=qr.svg(link))
+        code = qr.svg(link, i18n.gettext("QR code of the note-taker link"))
+        context.update(link=link, short_link=short(link), qr=code)
     return context
 
 
