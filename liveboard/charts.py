@@ -20,7 +20,7 @@ from liveboard.domain.attendance import Curve
 
 #: The chart's own coordinate space; it scales to the page's width (see `.chart` in app.css).
 WIDTH, HEIGHT = 400, 150
-LEFT, RIGHT, TOP, BOTTOM = 30, 10, 22, 22
+LEFT, RIGHT, TOP, BOTTOM = 38, 10, 22, 22
 
 
 def in_round(curve: Curve, starts: datetime, ends: datetime) -> Curve:
