@@ -45,11 +45,11 @@ CSV_COLUMNS = [
     "source",
     "created_at",
 ]
-#: Danish Excel (and every Excel whose list separator is ";", the rule where the decimal mark is a comma)
-#: splits a double-clicked CSV on ";" only, and reads it as UTF-8 only when it starts with a byte order mark.
-#: Without them, every row lands in one cell and "æøå" turn into "Ã¦Ã¸Ã¥". LibreOffice, Google Sheets and
-#: Numbers detect both, and Python reads it with `encoding="utf-8-sig"` and `delimiter=";"`.
-CSV_DELIMITER = ";"
+#: `report.csv` is plain RFC 4180 (commas, UTF-8, no byte order mark): what scripts, LibreOffice, Google Sheets
+#: and Numbers read. Danish Excel (any Excel whose list separator is ";", where the decimal mark is a comma)
+#: splits a double-clicked CSV on ";" only and reads UTF-8 only after a byte order mark; without them every row
+#: lands in one cell and "æøå" turn into "Ã¦Ã¸Ã¥". So `report.csv?excel=1` is that variant.
+EXCEL_DELIMITER = ";"
 BOM = "\ufeff"
 
 
@@ -170,13 +170,17 @@ def csv_rows(harvest: Harvest) -> list[list[str]]:
     return rows
 
 
-def csv_text(harvest: Harvest, _db: Session | None = None, _host: bool = False) -> str:
+def csv_text(harvest: Harvest, _db: Session | None = None, _host: bool = False, *, excel: bool = False) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=CSV_DELIMITER)
+    writer = csv.writer(out, delimiter=EXCEL_DELIMITER if excel else ",")
     writer.writerow(CSV_COLUMNS)
     for row in csv_rows(harvest):
         writer.writerow([neutralise(cell) for cell in row])
-    return BOM + out.getvalue()
+    return (BOM if excel else "") + out.getvalue()
+
+
+def excel_text(harvest: Harvest, db: Session | None = None, host: bool = False) -> str:
+    return csv_text(harvest, db, host, excel=True)
 
 
 # --- JSON ------------------------------------------------------------------------------------------------------
@@ -254,6 +258,7 @@ def json_text(harvest: Harvest, db: Session, host: bool) -> str:
 FORMATS = {
     "md": Format("text/markdown; charset=utf-8", "md", markdown),
     "csv": Format("text/csv; charset=utf-8", "csv", csv_text),
+    "excel": Format("text/csv; charset=utf-8", "csv", excel_text),
     "json": Format("application/json; charset=utf-8", "json", json_text),
 }
 

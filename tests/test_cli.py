@@ -101,8 +101,7 @@ def test_export_as_markdown_and_csv(run, example: Path) -> None:
     assert "\n## " in markdown.stdout
     table = run("export", "velfaerd-2013", "--format", "csv")
     assert table.returncode == 0, table.stderr
-    # Read back as a spreadsheet would: the byte order mark, then a header row of ;-separated columns.
-    assert table.stdout.startswith("\ufeffnote_id;session_id;session;room;round;kind;text;")
+    assert table.stdout.startswith("note_id,session_id,session,room,round,kind,text,")
 
 
 def test_export_of_an_unknown_slug(run) -> None:

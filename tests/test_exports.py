@@ -76,20 +76,32 @@ def unescape(markdown: str) -> str:
 def csv_rows(client: httpx.Client) -> list[dict[str, str]]:
     response = client.get("/e/demo/report.csv")
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    return list(csv.DictReader(io.StringIO(response.text)))
 
 
 # --- CSV -------------------------------------------------------------------------------------------------------
 
 
-def test_csv_opens_in_danish_excel(client: httpx.Client) -> None:
+def test_csv_is_plain_rfc_4180(client: httpx.Client) -> None:
     response = client.get("/e/demo/report.csv")
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="demo-harvest.csv"'
+    assert not response.content.startswith(b"\xef\xbb\xbf")  # scripts would read it as part of the first name
+    header, first = response.content.decode("utf-8").split("\r\n")[:2]
+    assert header == ",".join(exports.CSV_COLUMNS)
+    assert "gennemgående" in first
+
+
+def test_csv_for_excel_opens_in_danish_excel(client: httpx.Client) -> None:
+    response = client.get("/e/demo/report.csv?excel=1")
+    assert response.headers["content-disposition"] == 'attachment; filename="demo-harvest.csv"'
     assert response.content.startswith(b"\xef\xbb\xbf")  # the byte order mark: Excel then reads UTF-8
-    header, first = response.content.decode("utf-8-sig").split("\r\n")[:2]
+    text = response.content.decode("utf-8-sig")
+    header, first = text.split("\r\n")[:2]
     assert header == ";".join(exports.CSV_COLUMNS)
     assert "gennemgående" in first  # UTF-8, not mangled
+    assert list(csv.DictReader(io.StringIO(text), delimiter=";")) == csv_rows(client)
+    assert 'report.csv?excel=1"' in client.get("/e/demo/report").text
 
 
 def test_csv_has_one_row_per_note_as_in_the_database(server: LiveServer, client: httpx.Client) -> None:

@@ -130,9 +130,7 @@ NAMES = (
 def shown(server: LiveServer, reader: httpx.Client) -> dict[str, Any]:
     """What the report and every export say about the harvest: notes with support and themes, and the curves."""
     data = reader.get("/e/demo/report.json").json()
-    rows = list(
-        csv.DictReader(io.StringIO(reader.get("/e/demo/report.csv").content.decode("utf-8-sig")), delimiter=";")
-    )
+    rows = list(csv.DictReader(io.StringIO(reader.get("/e/demo/report.csv").text)))
     return {
         "page": reader.get("/e/demo/report").text,
         "markdown": reader.get("/e/demo/report.md").text,
