@@ -31,7 +31,7 @@ ENV.globals["LANGUAGES"] = i18n.LANGUAGES
 def markdown_text(value: object) -> str:
     """User text inside Markdown: characters that would start markup or HTML are escaped, lines kept flat."""
     text = " ".join(str(value).split())
-    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~" else c for c in text)
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~&" else c for c in text)
 
 
 ENV.filters["md"] = markdown_text
