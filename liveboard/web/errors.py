@@ -36,6 +36,8 @@ FIELD_LABELS = {
     "phase": N_("Phase"),
     "password": N_("Password"),
     "id": N_("Id"),
+    "themes": N_("Themes"),
+    "key": N_("Note-taker link"),
 }
 
 STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Denied: 403}
