@@ -140,4 +140,4 @@ def test_the_svg_is_accessible_and_needs_no_style_attribute() -> None:
 def test_labels_follow_the_language() -> None:
     with i18n.using("da"):
         chart = charts.attendance(KNOWN, T0, END, capacity=40, now=END, timezone=ZONE)
-    assert chart is not None and chart.label == "peak 5 at 19.10" == f"peak 5 at {at(10, 'da')}"
+    assert chart is not None and chart.label == "flest 5 kl. 19.10" == f"flest 5 kl. {at(10, 'da')}"
