@@ -284,3 +284,139 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=60)
     subject: str = Field(default="", max_length=60)
     detail: str = Field(default="", max_length=4000)
+
+
+# --- dialogue-meeting series ------------------------------------------------------------------------------------
+
+ITEM_CHANNELS = ("digital", "physical", "both")
+#: A friction point's status is its last step's. `new` has no step; the closing ones end it until `reopened`.
+ITEM_OPEN = ("new", "looking", "forwarded", "reopened")
+ITEM_CLOSED = ("explained", "changed", "solved", "unsolvable")
+ITEM_STEPS = ("looking", "forwarded", "explained", "changed", "solved", "unsolvable", "reopened")
+
+
+class Series(SQLModel, table=True):
+    """Recurring dialogue meetings with one target group (seniors, young people, …), and their agenda."""
+
+    __table_args__ = (CheckConstraint("version >= 0", name="series_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True, index=True)
+    title: str = Field(max_length=200)
+    #: Who it is for, in a line ("Repræsentanter for seniorerne i byen").
+    audience: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=2000)
+    language: str = Field(default="da", max_length=5)
+    timezone: str = Field(default="Europe/Copenhagen", max_length=60)
+    #: Rises with every committed change of the series, as an event's does; its row is the series' lock.
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(sa_column=fk("series.id"))
+    starts: datetime
+    place: str = Field(default="", max_length=200)
+    #: The invited organisations (NGOs, associations), one per line.
+    organisations: str = Field(default="", max_length=2000)
+    #: Set when the meeting has been held (closed): its open items then carry over to the next meeting.
+    held_at: datetime | None = None
+    #: The item being discussed now, shown on the wall screen.
+    current_item_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("item.id", ondelete="SET NULL", name="meeting_current_item", use_alter=True),
+            nullable=True,
+        ),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Member(SQLModel, table=True):
+    """A series' anonymous participant: a random token in a signed cookie, as `Participant` is for an event."""
+
+    __table_args__ = (UniqueConstraint("series_id", "token", name="member_token_unique"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(sa_column=fk("series.id"))
+    token: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Item(SQLModel, table=True):
+    """A friction point ("bøv"): where citizens ran into trouble with a public service, and what became of it."""
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('digital', 'physical', 'both')", name="item_channel"),
+        CheckConstraint(
+            "status IN ('new', 'looking', 'forwarded', 'explained', 'changed', 'solved', 'unsolvable', 'reopened')",
+            name="item_status",
+        ),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="item_not_merged_into_itself"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(sa_column=fk("series.id"))
+    member_id: int | None = Field(default=None, sa_column=fk("member.id", ondelete="SET NULL", nullable=True))
+    title: str = Field(max_length=120)
+    story: str = Field(default="", max_length=1000)
+    #: Which public service it happened with ("Borgerservice", "Udbetaling Danmark", …).
+    service: str = Field(default="", max_length=80)
+    channel: str = Field(default="both", max_length=8)
+    #: The organisation a representative raised it for, if any.
+    organisation: str = Field(default="", max_length=80)
+    status: str = Field(default="new", max_length=12)
+    merged_into_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("item.id", ondelete="SET NULL", name="item_merged_into"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    #: When its latest closing step was taken; None while it is open.
+    closed_at: datetime | None = None
+
+
+class Agenda(SQLModel, table=True):
+    """An item on a meeting's agenda. An item carried over from an earlier meeting is on both."""
+
+    item_id: int = Field(sa_column=Column(Integer, ForeignKey("item.id", ondelete="CASCADE"), primary_key=True))
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    carried_over: bool = False
+    #: The host's order; None leaves the item where its support puts it.
+    position: int | None = None
+
+
+class ItemSupport(SQLModel, table=True):
+    """A member's support for an item: once each, by the primary key."""
+
+    __tablename__ = "item_support"
+
+    item_id: int = Field(sa_column=Column(Integer, ForeignKey("item.id", ondelete="CASCADE"), primary_key=True))
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Step(SQLModel, table=True):
+    """One step of an item's follow-up: appended, never changed, so the history stays honest."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('looking', 'forwarded', 'explained', 'changed', 'solved', 'unsolvable', 'reopened')",
+            name="step_status",
+        ),
+        CheckConstraint("status <> 'forwarded' OR forwarded_to <> ''", name="step_forwarded_to"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(sa_column=fk("item.id"))
+    status: str = Field(max_length=12)
+    text: str = Field(max_length=2000)
+    forwarded_to: str = Field(default="", max_length=120)
+    #: Who wrote it, as shown in the public log ("Borgerservice", a host's name).
+    author: str = Field(default="", max_length=80)
+    at: datetime = Field(default_factory=utcnow)
