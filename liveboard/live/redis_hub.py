@@ -34,8 +34,10 @@ from liveboard.live.hub import Hub
 
 log = logging.getLogger("liveboard.live.redis")
 
+#: Channels are `liveboard:event:{id}` and `liveboard:series:{id}`.
 PREFIX = "liveboard:event:"
-PATTERN = PREFIX + "*"
+PATTERN = "liveboard:*"
+SCOPES = ("event", "series")
 #: Reconnect delays: quick at first, so a restarted Redis is noticed within a fraction of a second.
 RETRY_FIRST = 0.1
 RETRY_MAX = 2.0
@@ -46,6 +48,10 @@ PING_TIMEOUT = 2.0
 OUTBOX_MAX = 10_000
 #: A change that means "read everything again" (see `live.elements.Dirty`).
 RESYNC = "resync"
+
+
+def channel_name(scope: str, topic_id: int) -> str:
+    return f"liveboard:{scope}:{topic_id}"
 
 
 class RedisHub(Hub):
@@ -131,14 +137,17 @@ class RedisHub(Hub):
                     delay = min(delay * 2, RETRY_MAX)
 
     def _messages(self, changes: list[Change], resync: set[tuple[int, str]]) -> list[tuple[str, str]]:
-        by_event: dict[int, list[list[Any]]] = {}
+        by_topic: dict[tuple[str, int], list[list[Any]]] = {}
         for c in changes:
-            by_event.setdefault(c.event_id, []).append([c.slug, c.version, c.kind, c.ids])
+            by_topic.setdefault(c.topic, []).append([c.slug, c.version, c.kind, c.ids])
         for event_id, slug in resync:
-            by_event.setdefault(event_id, []).append([slug, 0, RESYNC, {}])
+            by_topic.setdefault(("event", event_id), []).append([slug, 0, RESYNC, {}])
         return [
-            (f"{PREFIX}{event_id}", json.dumps({"origin": self.origin, "changes": items}, separators=(",", ":")))
-            for event_id, items in by_event.items()
+            (
+                channel_name(scope, topic_id),
+                json.dumps({"origin": self.origin, "changes": items}, separators=(",", ":")),
+            )
+            for (scope, topic_id), items in by_topic.items()
         ]
 
     # --- in -------------------------------------------------------------------------------------------------
@@ -189,9 +198,11 @@ class RedisHub(Hub):
             data = json.loads(message["data"])
             if data["origin"] == self.origin:
                 return
-            event_id = int(message["channel"].rsplit(b":", 1)[1])
+            _, scope, topic_id = message["channel"].decode().split(":")
+            if scope not in SCOPES:
+                raise ValueError(f"unknown scope {scope!r}")
             changes = [
-                Change(event_id, str(slug), int(version), str(kind), dict(ids))
+                Change(int(topic_id), str(slug), int(version), str(kind), dict(ids), scope)
                 for slug, version, kind, ids in data["changes"]
             ]
         except (ValueError, KeyError, TypeError, IndexError) as error:

@@ -31,7 +31,8 @@ class Live:
     def changed(self, changes: list[Change]) -> None:
         by_event: dict[int, list[Change]] = defaultdict(list)
         for change in changes:
-            by_event[change.event_id].append(change)
+            if change.scope == "event":
+                by_event[change.event_id].append(change)
         for event_id, event_changes in by_event.items():
             channel = self.channels.get(event_id)
             if channel is not None:
