@@ -65,7 +65,7 @@ class RedisHub(Hub):
         self.relaying = False
         self._redis: Redis | None = None
         self._outbox: list[Change] = []
-        self._resync: set[tuple[int, str]] = set()
+        self._resync: set[tuple[str, int, str]] = set()
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -105,7 +105,7 @@ class RedisHub(Hub):
         self.deliver(changes)
         self._outbox.extend(changes)
         if len(self._outbox) > OUTBOX_MAX:
-            self._resync.update((c.event_id, c.slug) for c in self._outbox)
+            self._resync.update((c.scope, c.event_id, c.slug) for c in self._outbox)
             self._outbox.clear()
         if self._wake is not None:
             self._wake.set()
@@ -136,12 +136,12 @@ class RedisHub(Hub):
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, RETRY_MAX)
 
-    def _messages(self, changes: list[Change], resync: set[tuple[int, str]]) -> list[tuple[str, str]]:
+    def _messages(self, changes: list[Change], resync: set[tuple[str, int, str]]) -> list[tuple[str, str]]:
         by_topic: dict[tuple[str, int], list[list[Any]]] = {}
         for c in changes:
             by_topic.setdefault(c.topic, []).append([c.slug, c.version, c.kind, c.ids])
-        for event_id, slug in resync:
-            by_topic.setdefault(("event", event_id), []).append([slug, 0, RESYNC, {}])
+        for scope, topic_id, slug in resync:
+            by_topic.setdefault((scope, topic_id), []).append([slug, 0, RESYNC, {}])
         return [
             (
                 channel_name(scope, topic_id),
