@@ -28,7 +28,19 @@ from liveboard.web.auth import HostRequired
 from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
-from liveboard.web.views import api, curation, host, login, notetaker, phone, report, screen
+from liveboard.web.views import (
+    api,
+    curation,
+    host,
+    login,
+    notetaker,
+    phone,
+    report,
+    screen,
+    series,
+    series_host,
+    series_log,
+)
 
 
 def routes() -> list:
@@ -41,6 +53,9 @@ def routes() -> list:
         *curation.routes,
         *notetaker.routes,
         *report.routes,
+        *series_log.routes,
+        *series_host.routes,
+        *series.routes,
         WebSocketRoute("/e/{slug}/ws", event_socket),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
