@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from liveboard.domain import participants
+from liveboard.domain import series as series_tokens
 from liveboard.domain.errors import N_
 
 PARTICIPANT_COOKIE = "lb_pid"
@@ -82,3 +83,48 @@ def log_out(response: Response) -> None:
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+# --- dialogue-series members ---------------------------------------------------------------------------------------
+#
+# A series' participant is known by a random token of its own in `lb_mid`, a cookie scoped to the series' path
+# (Path=/s/{series}): each series sees a different token, so nothing links what one person did across series.
+
+MEMBER_COOKIE = "lb_mid"
+
+
+def _member_signer(request: Request) -> Signer:
+    return Signer(request.app.state.secret_key, salt="liveboard.member")
+
+
+def member_token(request: Request) -> str | None:
+    raw = request.cookies.get(MEMBER_COOKIE)
+    if not raw:
+        return None
+    try:
+        return _member_signer(request).unsign(raw).decode()
+    except BadSignature:
+        return None
+
+
+def ensure_member_token(request: Request) -> tuple[str, bool]:
+    """This browser's token for the series it is on, and whether it is new (and so must be set as a cookie)."""
+    token = member_token(request)
+    if token:
+        return token, False
+    token = request.scope.setdefault("state", {}).get("new_member_token") or series_tokens.new_token()
+    request.scope["state"]["new_member_token"] = token
+    return token, True
+
+
+def set_member_cookie(request: Request, response: Response, token: str, series_slug: str) -> None:
+    signed = _member_signer(request).sign(token.encode()).decode()
+    response.set_cookie(
+        MEMBER_COOKIE,
+        signed,
+        max_age=PARTICIPANT_MAX_AGE,
+        path=f"/s/{series_slug}",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )

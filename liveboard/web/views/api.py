@@ -35,3 +35,18 @@ routes = [
     Route("/api/events/{slug}", event_snapshot),
     Route("/healthz", healthz),
 ]
+
+
+# --- dialogue series -----------------------------------------------------------------------------------------------
+
+
+async def series_snapshot(request: Request) -> Response:
+    from liveboard.domain import series as series_domain
+    from liveboard.web.views import series as series_view
+
+    slug = request.path_params["series"]
+    data = await read(request, lambda db: series_view.snapshot(db, series_domain.by_slug(db, slug)))
+    return JSONResponse(data, headers={"cache-control": "no-store"})
+
+
+routes.append(Route("/api/series/{series}", series_snapshot))
