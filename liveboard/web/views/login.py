@@ -1,4 +1,4 @@
-"""The hosts' login, logout, and the list of events a host can open."""
+"""The hosts' login, logout, and the list of events and dialogue series a host can open."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from liveboard import i18n
 from liveboard.domain import events
+from liveboard.domain import series as series_domain
 from liveboard.keys import password_matches
 from liveboard.web import auth, ratelimit
 from liveboard.web.requests import form, read
@@ -55,7 +56,8 @@ async def host_index(request: Request) -> Response:
     if not auth.is_host(request):
         return RedirectResponse("/host/login?next=/host", status_code=303)
     all_events = await read(request, events.all_events)
-    return page(request, "host_index.html", events=all_events)
+    all_series = await read(request, series_domain.all_series)
+    return page(request, "host_index.html", events=all_events, series_list=all_series)
 
 
 async def index(request: Request) -> Response:

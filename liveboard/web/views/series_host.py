@@ -1,5 +1,184 @@
-"""The organiser's console of a dialogue series: meetings, the agenda, and the follow-up of every item."""
+"""The organiser's console of a dialogue series: meetings, the agenda, and the follow-up of every item.
+
+Every action is one transaction. htmx requests get the console (`#main`) back as one fragment; plain form posts
+get a redirect to the console, at the section they came from. Without a host session: 401 for htmx and POSTs, a
+redirect to the login form for a browser's GET (`app.host_required`).
+"""
 
 from __future__ import annotations
 
-routes: list = []
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from liveboard.domain import audit, items, validate
+from liveboard.domain import series as series_domain
+from liveboard.domain.changes import bump_series, reload
+from liveboard.domain.errors import N_, Conflict
+from liveboard.models import ITEM_CLOSED, ITEM_STEPS, Series
+from liveboard.web import auth, htmx
+from liveboard.web.requests import form, read, write
+from liveboard.web.templating import page, render
+
+#: How each status reads in the console; msgids for the catalog.
+STATUS_LABELS = {
+    "new": N_("New"),
+    "looking": N_("Looking into it"),
+    "forwarded": N_("Forwarded"),
+    "explained": N_("Explained"),
+    "changed": N_("Practice changed"),
+    "solved": N_("Solved"),
+    "unsolvable": N_("Cannot be solved"),
+    "reopened": N_("Reopened"),
+}
+SERIES_LANGUAGES = ("da", "en")
+TITLE_MAX, AUDIENCE_MAX, DESCRIPTION_MAX = 200, 200, 2000
+
+
+def allowed_steps(status: str) -> tuple[str, ...]:
+    """The steps an item's history allows next: a closed item may only be reopened; an open one anything else."""
+    if status in ITEM_CLOSED:
+        return ("reopened",)
+    return tuple(step for step in ITEM_STEPS if step != "reopened")
+
+
+def console(db: Session, slug: str) -> dict[str, Any]:
+    the_series = series_domain.by_slug(db, slug)
+    meetings = series_domain.meetings(db, the_series)
+    coming = series_domain.next_meeting(db, the_series)
+    agenda = items.agenda(db, the_series, coming) if coming is not None else []
+    on_agenda = {entry.item.id for entry in agenda}
+    everything = items.log(db, the_series)
+    rest = [entry for entry in everything if entry.item.id not in on_agenda]
+    return {
+        "series": the_series,
+        "meetings": meetings,
+        "coming": coming,
+        "agenda": agenda,
+        "waiting": [entry for entry in rest if entry.item.status not in ITEM_CLOSED],
+        "closed": [entry for entry in rest if entry.item.status in ITEM_CLOSED],
+        "all_items": sorted((entry.item for entry in everything), key=lambda item: item.id or 0),
+        "allowed_steps": allowed_steps,
+        "status_labels": STATUS_LABELS,
+        "closed_statuses": ITEM_CLOSED,
+    }
+
+
+async def console_page(request: Request) -> Response:
+    auth.require_host(request)
+    context = await read(request, lambda db: console(db, request.path_params["series"]))
+    return page(request, "series_host.html", **context)
+
+
+def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], object], anchor: str) -> Callable:
+    """A host POST on a series: check the host session, read the form, run `work` in one transaction, answer."""
+
+    async def endpoint(request: Request) -> Response:
+        auth.require_host(request)
+        fields = await form(request)
+        slug, params = request.path_params["series"], dict(request.path_params)
+
+        def run(db: Session) -> None:
+            work(db, series_domain.by_slug(db, slug), fields, params)
+
+        await write(request, run)
+        fragment = None
+        if htmx.is_htmx(request):
+            context = await read(request, lambda db: console(db, slug))
+            fragment = render("_shost_console.html", request=request, **context)
+        return htmx.done(request, f"/s/{slug}/host#{anchor.format(**params)}", fragment)
+
+    return endpoint
+
+
+# --- the series itself ---------------------------------------------------------------------------------------------
+
+
+def _series_fields(fields: dict[str, object]) -> dict[str, str]:
+    return {
+        "title": validate.text(fields.get("title"), "title", min_len=1, max_len=TITLE_MAX),
+        "audience": validate.text(fields.get("audience"), "audience", max_len=AUDIENCE_MAX),
+        "description": validate.text(fields.get("description"), "description", max_len=DESCRIPTION_MAX),
+    }
+
+
+def create_series(db: Session, fields: dict[str, object]) -> Series:
+    """A new dialogue series, from the hosts' index. Its address (slug) is for good: flyers print it."""
+    slug = validate.slug(fields.get("slug"))
+    values = _series_fields(fields)
+    language = validate.choice(fields.get("language") or "da", "language", SERIES_LANGUAGES)
+    if db.exec(select(Series).where(Series.slug == slug)).first() is not None:
+        raise Conflict(N_("There is already a series at that address."), field="slug")
+    created = Series(slug=slug, language=language, **values)
+    db.add(created)
+    db.flush()
+    audit.record(db, None, "series.create", subject=f"series:{slug}")
+    return created
+
+
+def edit_series(db: Session, the_series: Series, fields: dict[str, object]) -> Series:
+    values = _series_fields(fields)
+    bump_series(db, the_series, "series")
+    the_series = reload(db, the_series) or the_series
+    for key, value in values.items():
+        setattr(the_series, key, value)
+    db.add(the_series)
+    audit.record(db, None, "series.edit", subject=f"series:{the_series.slug}")
+    return the_series
+
+
+async def create(request: Request) -> Response:
+    auth.require_host(request)
+    fields = await form(request)
+    created = await write(request, lambda db: create_series(db, fields).slug)
+    return RedirectResponse(f"/s/{created}/host", status_code=303)
+
+
+routes = [
+    Route("/host/series", create, methods=["POST"]),
+    Route("/s/{series}/host", console_page),
+    Route(
+        "/s/{series}/host/series",
+        action(lambda db, s, f, p: edit_series(db, s, f), "series"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/meetings",
+        action(lambda db, s, f, p: series_domain.schedule(db, s, f), "meetings"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/meetings/{id}",
+        action(lambda db, s, f, p: series_domain.edit_meeting(db, s, p["id"], f), "meeting-{id}"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/meetings/{id}/close",
+        action(lambda db, s, f, p: series_domain.close(db, s, p["id"]), "meetings"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/meetings/{id}/current",
+        action(lambda db, s, f, p: items.discuss(db, s, p["id"], f.get("item_id")), "agenda"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/meetings/{id}/items/{item_id}/move",
+        action(lambda db, s, f, p: items.move(db, s, p["id"], p["item_id"], f.get("direction")), "agenda"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/items/{id}/status",
+        action(lambda db, s, f, p: items.step(db, s, p["id"], f), "item-{id}"),
+        methods=["POST"],
+    ),
+    Route(
+        "/s/{series}/host/items/{id}/merge",
+        action(lambda db, s, f, p: items.merge(db, s, p["id"], f.get("into")), "agenda"),
+        methods=["POST"],
+    ),
+]
