@@ -11,7 +11,7 @@ Rows are inserted directly with the models in one write transaction: the demo is
 and a half-loaded demo must never be left behind.
 
 The dialogue-meeting series of the contract's demo data (`seniorer`, `udsatte`, `internationale`, `unge`) are
-not loaded here: series are not in the data model yet, and they come with their own issue.
+loaded by `load_series` (see below), each in a transaction of its own and only when it is missing.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from liveboard.models import (
     Attendance,
     Event,
     Interest,
+    Item,
+    Member,
     Note,
     NoteTheme,
     Participant,
@@ -37,6 +39,7 @@ from liveboard.models import (
     Presence,
     Room,
     Round,
+    Series,
     Support,
 )
 from liveboard.models import Session as Slot
@@ -384,6 +387,14 @@ WELCOME = "Velkommen! Scan QR-koden og fortæl din historie."
 
 
 def load_demo(database: Database, now: datetime | None = None) -> bool:
+    """Load the demo event and the demo series, each unless it is there; False when all were (then nothing is
+    touched)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    loaded = load_event(database, now)
+    return bool(load_series(database, now)) or loaded
+
+
+def load_event(database: Database, now: datetime | None = None) -> bool:
     """Load the demo event unless it is there; False when it was (then nothing is touched)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     with database.read() as db:
@@ -608,4 +619,658 @@ def _notes(
         for supporter in rng.sample(people, item.support):
             seen = note.created_at + timedelta(seconds=rng.randrange(30, 300))
             db.add(Support(note_id=note.id, participant_id=supporter.id, created_at=min(seen, now)))  # type: ignore[arg-type]
+    db.flush()
+
+
+# --- the dialogue-meeting series -----------------------------------------------------------------------------------
+#
+# Four series modelled on Borgerservice's quarterly dialogue meetings ("hvor møder I bøv!",
+# `seeds/borgerservice-dialogmoeder.da.txt`). Each had a meeting about a quarter ago and has the next one in a few
+# weeks. Unlike the event, they are built through the domain functions (propose, support, close, step, schedule),
+# so the rules hold: the held meeting is closed, the follow-up history obeys the status machine, and what was
+# still open when the next meeting was scheduled is carried over onto its agenda.
+
+HELD_DAYS_AGO, COMING_IN_DAYS = 91, 23
+#: Members per series: the anonymous phones that proposed and supported friction points.
+MEMBERS = 16
+BORGERSERVICE = "Borgerservice"
+
+
+@dataclass(frozen=True)
+class DemoItem:
+    title: str
+    story: str
+    service: str
+    channel: str
+    organisation: str
+    #: How many members support it.
+    support: int
+    #: The follow-up, in order: (status, text, forwarded_to). Empty: still `new`.
+    steps: tuple[tuple[str, str, str], ...] = ()
+    #: Raised after the held meeting, for the coming one (so never carried over).
+    fresh: bool = False
+
+
+@dataclass(frozen=True)
+class DemoSeries:
+    slug: str
+    title: str
+    audience: str
+    description: str
+    language: str
+    place: str
+    organisations: tuple[str, ...]
+    items: tuple[DemoItem, ...]
+
+
+def _s(status: str, text: str, forwarded_to: str = "") -> tuple[str, str, str]:
+    return (status, text, forwarded_to)
+
+
+SERIES = [
+    DemoSeries(
+        "seniorer",
+        "Dialogmøder med seniorerne – hvor møder I bøv?",
+        "Repræsentanter for seniorerne i byen",
+        "Hvert kvartal samler Borgerservice repræsentanter for byens seniorer. I sætter dagsordenen: hvor støder I "
+        "på bøv i mødet med det offentlige – digitalt eller ved skranken? Vi lytter mere, end vi taler, og "
+        "fortæller her, hvad der er blevet af hvert punkt.",
+        "da",
+        "Borgerservice, mødelokale 2",
+        (
+            "Ældre Sagen",
+            "Ældrerådet",
+            "Frivilligcenter",
+            "Seniorernes IT-café på Hovedbiblioteket",
+            "Pensionistforeningen",
+        ),
+        (
+            DemoItem(
+                "MitID-appen virker ikke på ældre telefoner",
+                "Mange af vores medlemmer har en telefon, der er for gammel til MitID-appen. De ved ikke, at der "
+                "findes en kodeviser, og tror, de er låst ude af det hele.",
+                "MitID",
+                "digital",
+                "Ældre Sagen",
+                9,
+                (
+                    _s("looking", "Vi undersøger, hvor mange der har fået kodeviser i Borgerservice i år."),
+                    _s(
+                        "explained",
+                        "Kodeviser og kodeoplæser kan bestilles gratis i Borgerservice, uden tidsbestilling. Vi har "
+                        "lavet en lille folder, som ligger på bibliotekerne og i Ældre Sagens lokaler.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Breve i Digital Post bliver ikke set i tide",
+                "Brevene fra kommunen ligger i Digital Post i flere uger, før nogen opdager dem. Så er fristen for at "
+                "svare overskredet. Man får ingen besked, hvis man ikke har slået det til.",
+                "Digital Post",
+                "digital",
+                "Ældrerådet",
+                11,
+                (
+                    _s("looking", "Vi ser på, hvordan man slår besked om ny post til på mit.dk og i e-Boks."),
+                    _s(
+                        "forwarded",
+                        "Sendt videre med ønsket om, at besked om ny post er slået til fra start.",
+                        "Digitaliseringsstyrelsen",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Fritagelse for Digital Post – blanketten er svær at finde",
+                "Man skal kende det rigtige ord for at finde blanketten på borger.dk. Mange tror, at man slet ikke "
+                "kan blive fritaget.",
+                "borger.dk",
+                "both",
+                "Frivilligcenter",
+                6,
+                (
+                    _s(
+                        "changed",
+                        "Blanketten ligger nu også på papir i Borgerservice og på alle biblioteker, og teksten på "
+                        "kommunens side er skrevet om, så den nævner fritagelse øverst.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Lang ventetid i telefonen hos Udbetaling Danmark",
+                "Når man ringer om folkepension, venter man ofte over en halv time. Mange lægger på og kommer i "
+                "stedet i Borgerservice, som så ikke kan svare.",
+                "Udbetaling Danmark",
+                "physical",
+                "Pensionistforeningen",
+                8,
+                (_s("looking", "Vi har spurgt Udbetaling Danmark om ventetiderne og fortæller svaret på næste møde."),),
+            ),
+            DemoItem(
+                "Nyt sundhedskort efter flytning tager for lang tid",
+                "Efter flytning til plejebolig kom det nye gule kort først efter fem uger, og imens var det svært at "
+                "hente medicin på apoteket.",
+                "Sundhedskort",
+                "physical",
+                "Ældre Sagen",
+                5,
+                (
+                    _s("looking", "Vi undersøger, hvor sagen stod stille."),
+                    _s(
+                        "solved",
+                        "Et midlertidigt sundhedskort kan nu udskrives ved skranken samme dag. Det er sagt videre til "
+                        "plejecentrenes kontorer.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Ændret husleje til boligstøtte kan kun meldes digitalt",
+                "Når huslejen stiger, skal det meldes til boligstøtten på nettet. Uden MitID er det umuligt, og man "
+                "risikerer at skulle betale tilbage.",
+                "Boligstøtte",
+                "digital",
+                "Ældrerådet",
+                4,
+                (
+                    _s(
+                        "unsolvable",
+                        "Kravet om digital indberetning er fastsat af Udbetaling Danmark og loven. Vi kan ikke ændre "
+                        "det, men Borgerservice hjælper gerne med indberetningen ved skranken.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Tid til nyt pas kan kun bestilles på nettet",
+                "Man kan ikke ringe og bestille tid til pas. Det er svært for dem, der ikke bruger computer.",
+                "Pas",
+                "both",
+                "Seniorernes IT-café på Hovedbiblioteket",
+                7,
+                (
+                    _s("changed", "Der kan nu bestilles tid til pas på telefon tirsdag og torsdag kl. 10–12."),
+                    _s(
+                        "reopened",
+                        "Telefontiden blev ikke meldt ud på hjemmesiden og var lukket i sommerferien. Vi tager det op "
+                        "igen på næste møde.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Hvordan giver jeg min datter adgang til min post?",
+                "Min datter vil gerne hjælpe med min Digital Post og mine sager, men vi kan ikke finde ud af at give "
+                "hende fuldmagt.",
+                "Digital Post",
+                "digital",
+                "",
+                3,
+                fresh=True,
+            ),
+        ),
+    ),
+    DemoSeries(
+        "udsatte",
+        "Dialogmøder om udsatte borgere – hvor møder I bøv?",
+        "Medarbejdere og frivillige, der arbejder med udsatte borgere til daglig",
+        "Et forum, hvor de, der arbejder med og repræsenterer udsatte borgere, kan vende stort og småt med "
+        "Borgerservice. Ofte har en anden ved bordet løsningen; andre gange gør vi kolleger i andre afdelinger "
+        "opmærksomme på det, så der som minimum kommer en forklaring.",
+        "da",
+        "Borgerservice, mødelokale 2",
+        ("Kirkens Korshær", "Blå Kors", "SAND – De hjemløses landsorganisation", "Gadejuristen", "Frivilligcenter"),
+        (
+            DemoItem(
+                "Uden fast adresse får man ikke sin post",
+                "Hjemløse mister breve om kontanthjælp og lægetider, fordi de ikke har en adresse. Hvem skal de "
+                "opgive?",
+                "Folkeregistret",
+                "physical",
+                "SAND – De hjemløses landsorganisation",
+                10,
+                (
+                    _s(
+                        "explained",
+                        "Man kan registreres som »uden fast bopæl« og få en kontaktadresse, fx et herberg eller en "
+                        "værested, der har sagt ja. Borgerservice hjælper med registreringen ved skranken.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "MitID uden gyldigt billed-ID",
+                "Mange af vores brugere har hverken pas eller kørekort. Uden billedlegitimation kan de ikke få MitID, "
+                "og uden MitID kan de næsten ingenting.",
+                "MitID",
+                "both",
+                "Kirkens Korshær",
+                12,
+                (
+                    _s("looking", "Vi samler eksempler og ser på, hvilke andre dokumenter der kan bruges."),
+                    _s(
+                        "unsolvable",
+                        "Kravene til identifikation er fastsat nationalt, og Borgerservice kan ikke fravige dem. "
+                        "Eksemplerne er givet videre til Digitaliseringsstyrelsen.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Frister fra Jobcentret ligger i e-Boks",
+                "Indkaldelser med frister kommer kun digitalt. Vores brugere har sjældent en telefon med strøm, og så "
+                "bliver ydelsen trukket.",
+                "Jobcentret",
+                "digital",
+                "Blå Kors",
+                9,
+                (
+                    _s(
+                        "forwarded",
+                        "Sendt videre med forslag om, at indkaldelser også sendes som SMS og til kontaktadressen.",
+                        "Jobcentret",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Lægevagten kræver, at man kan ringe og vente",
+                "Man skal ringe til Lægevagten og vente længe i køen. Det kan man ikke fra et taletidskort, der er ved "
+                "at løbe tør.",
+                "Lægevagten",
+                "physical",
+                "Kirkens Korshær",
+                6,
+                (_s("looking", "Vi har bedt regionen om at fortælle, hvilke andre veje der er ind til Lægevagten."),),
+            ),
+            DemoItem(
+                "Gebyr for nyt sundhedskort",
+                "Det gule kort bliver ofte stjålet eller mistet. Et nyt koster penge, som vores brugere ikke har.",
+                "Sundhedskort",
+                "physical",
+                "Gadejuristen",
+                7,
+                (
+                    _s("looking", "Vi undersøger, hvornår gebyret kan fritages."),
+                    _s(
+                        "changed",
+                        "Borgerservice fritager nu for gebyret, når man modtager kontanthjælp eller er uden fast "
+                        "bopæl. Medarbejderne ved skranken er orienteret.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Borgerservice har åbent, når værestedet har lukket",
+                "Vores brugere kommer på værestedet om eftermiddagen, men da har Borgerservice lukket.",
+                "Borgerservice",
+                "physical",
+                "Frivilligcenter",
+                5,
+                (
+                    _s(
+                        "solved",
+                        "Borgerservice har nu træffetid på værestedet hver anden onsdag kl. 13–15, med MitID, post "
+                        "og sundhedskort.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Kvittering for fremmøde kan ikke printes",
+                "Jobcentret vil have dokumentation for, at man har været i Borgerservice, men skranken kan ikke "
+                "printe en kvittering.",
+                "Borgerservice",
+                "physical",
+                "Blå Kors",
+                4,
+                (
+                    _s("solved", "Skranken kan nu printe en kvittering med dato og tid."),
+                    _s("reopened", "Kvitteringen mangler stadig navnet på sagen, så Jobcentret afviser den."),
+                ),
+            ),
+            DemoItem(
+                "Ingen computer på herberget til boligsøgning",
+                "Boliganvisningen foregår kun på nettet. På herberget er der én computer, og den er altid optaget.",
+                "Boliganvisningen",
+                "digital",
+                "SAND – De hjemløses landsorganisation",
+                5,
+                fresh=True,
+            ),
+        ),
+    ),
+    DemoSeries(
+        "internationale",
+        "International citizens – where do you hit red tape?",
+        "Representatives of the city's international citizens and the organisations that welcome them",
+        "Every quarter Borgerservice meets representatives of international citizens. You set the agenda: where "
+        "do newcomers run into trouble with the Danish public sector, online or at the counter? Here is what "
+        "became of each point raised.",
+        "en",
+        "Borgerservice, meeting room 2",
+        (
+            "International House",
+            "Red Cross language café",
+            "The university's international office",
+            "Expat Partner Network",
+        ),
+        (
+            DemoItem(
+                "No CPR number without a job contract, no job contract without a CPR number",
+                "Newcomers are asked for a CPR number by the employer and for a contract by the CPR office. They go "
+                "round in circles for weeks.",
+                "Folkeregistret",
+                "physical",
+                "International House",
+                10,
+                (
+                    _s(
+                        "explained",
+                        "A signed offer letter is enough to register. We have written this on the English page for "
+                        "newcomers and told International House's advisers.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "MitID for newcomers without a Danish passport",
+                "Getting MitID with a foreign passport means extra appointments and documents nobody told you about.",
+                "MitID",
+                "both",
+                "Expat Partner Network",
+                8,
+                (
+                    _s("looking", "We are collecting cases to see where the process stops."),
+                    _s(
+                        "forwarded",
+                        "Forwarded with the cases and a request for a clear English checklist.",
+                        "Digitaliseringsstyrelsen",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Letters in Digital Post are only in Danish",
+                "Important letters about tax and benefits arrive only in Danish. Online translators get the legal "
+                "words wrong.",
+                "Digital Post",
+                "digital",
+                "Red Cross language café",
+                9,
+                (
+                    _s(
+                        "unsolvable",
+                        "Decisions from public authorities are written in Danish, and we cannot translate them all. "
+                        "The library's language café helps read letters every Thursday.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "The health card takes six weeks to arrive",
+                "Until the yellow card arrives, you cannot see your GP, and the temporary letter is not accepted "
+                "everywhere.",
+                "Sundhedskort",
+                "physical",
+                "The university's international office",
+                7,
+                (_s("looking", "We are asking why the cards take so long and will report at the next meeting."),),
+            ),
+            DemoItem(
+                "How to report a change of address in English",
+                "The page for moving house on borger.dk has no English version, so people get the form wrong.",
+                "borger.dk",
+                "digital",
+                "International House",
+                6,
+                (
+                    _s("looking", "We checked which pages newcomers use most."),
+                    _s(
+                        "changed",
+                        "The municipality's page now has an English guide with screenshots for moving house.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "The booking site for Borgerservice is only in Danish",
+                "You cannot book an appointment unless you can read Danish.",
+                "Borgerservice",
+                "digital",
+                "Expat Partner Network",
+                5,
+                (_s("solved", "The booking site now has an English version; the link is on the front page."),),
+            ),
+            DemoItem(
+                "The preliminary income assessment from SKAT is confusing",
+                "Newcomers do not understand the forskudsopgørelse and end up owing tax at the end of the year.",
+                "SKAT",
+                "digital",
+                "The university's international office",
+                8,
+                (
+                    _s(
+                        "explained",
+                        "SKAT offers English guidance and a phone line in English; we link to both on our page.",
+                    ),
+                    _s("reopened", "The English phone line has closed. We will raise this again."),
+                ),
+            ),
+            DemoItem(
+                "Exchanging a foreign driving licence",
+                "Which licences can be exchanged, and do I need a medical certificate first?",
+                "Kørekort",
+                "both",
+                "",
+                4,
+                fresh=True,
+            ),
+        ),
+    ),
+    DemoSeries(
+        "unge",
+        "Unge og det offentlige – hvor møder I bøv?",
+        "Unge mellem 15 og 25 og dem, der arbejder med unge til daglig",
+        "Den nyeste af Borgerservices dialoggrupper: unge og offentlig digitalisering. Fortæl, hvor I støder på "
+        "bøv, når I flytter hjemmefra, får Digital Post eller skal have pas og kørekort.",
+        "da",
+        "Ungdomsskolen, café-lokalet",
+        ("Red Barnet Ungdom", "Ungdomsskolen", "Elevrådet på gymnasiet", "UU-vejledningen", "Headspace"),
+        (
+            DemoItem(
+                "Ingen ved, at man får Digital Post som 15-årig",
+                "Brevene ligger der bare, og forældrene tror, de stadig får dem. Så misser man fx tid hos tandlægen.",
+                "Digital Post",
+                "digital",
+                "Elevrådet på gymnasiet",
+                9,
+                (
+                    _s("looking", "Vi ser på, hvordan de unge får besked i dag."),
+                    _s(
+                        "changed",
+                        "Alle 15-årige får nu et kort brev på papir om Digital Post, og Borgerservice besøger 9. "
+                        "klasserne hvert forår.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "MitID under 18 kræver en forælder",
+                "Man skal have en forælder med for at få MitID, selvom man bor på efterskole langt væk.",
+                "MitID",
+                "physical",
+                "Red Barnet Ungdom",
+                7,
+                (
+                    _s(
+                        "explained",
+                        "Fra 15 år kan man få MitID uden forældre, hvis man har pas eller kørekort med. Yngre skal "
+                        "have samtykke fra en forælder; det kan gives digitalt på forhånd.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Skattekortet til fritidsjobbet er forkert",
+                "Mange unge betaler for meget i skat, fordi forskudsopgørelsen ikke passer til et fritidsjob.",
+                "SKAT",
+                "digital",
+                "UU-vejledningen",
+                6,
+                (
+                    _s(
+                        "forwarded",
+                        "Sendt videre med forslag om en enkel vejledning til unge med fritidsjob.",
+                        "Skattestyrelsen",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Boligstøtte til ungdomsbolig – hvad skal man vide?",
+                "Når man flytter hjemmefra, ved man ikke, at man selv skal søge boligstøtte, og hvornår.",
+                "Boligstøtte",
+                "digital",
+                "Ungdomsskolen",
+                8,
+                (_s("looking", "Vi laver en tjekliste til at flytte hjemmefra sammen med Ungdomsskolen."),),
+            ),
+            DemoItem(
+                "Eget sundhedskort og lægevalg ved 15 år",
+                "Man kan vælge sin egen læge som 15-årig, men det står ingen steder, hvordan.",
+                "Sundhedskort",
+                "both",
+                "Headspace",
+                5,
+                (
+                    _s(
+                        "solved",
+                        "Vejledningen står nu på kommunens side for unge, og skranken hjælper med lægevalget.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Hurtigt pas er for dyrt",
+                "Når man opdager for sent, at passet er udløbet, koster det ekstra at få det hurtigt.",
+                "Pas",
+                "physical",
+                "Elevrådet på gymnasiet",
+                4,
+                (
+                    _s(
+                        "unsolvable",
+                        "Gebyret for et hurtigt pas er fastsat af staten; kommunen kan ikke ændre det. Vi sender nu "
+                        "en påmindelse om udløb til unge på Digital Post.",
+                    ),
+                ),
+            ),
+            DemoItem(
+                "Borgerservice har kun åbent i skoletiden",
+                "Man skal tage fri fra skole for at få hjælp i Borgerservice.",
+                "Borgerservice",
+                "physical",
+                "Red Barnet Ungdom",
+                10,
+                (
+                    _s("changed", "Borgerservice har nu åbent til kl. 18 om torsdagen."),
+                    _s("reopened", "Torsdagsåbningen er kun for tidsbestilling, og tiderne er væk på få timer."),
+                ),
+            ),
+            DemoItem(
+                "Hvor bestiller man lægeattest og tid til teoriprøve?",
+                "Til kørekortet skal man have en lægeattest og bestille teoriprøve. Det er uklart, hvem man skal "
+                "gå til først.",
+                "Kørekort",
+                "both",
+                "",
+                6,
+                fresh=True,
+            ),
+        ),
+    ),
+]
+
+
+def load_series(database: Database, now: datetime | None = None) -> list[str]:
+    """Load each demo series that is not there yet; returns the slugs loaded (none when all were there)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    loaded = []
+    for spec in SERIES:
+        with database.read() as db:
+            if db.exec(select(Series).where(Series.slug == spec.slug)).first() is not None:
+                continue
+        try:
+            with database.write() as db:
+                _insert_series(db, spec, now)
+        except IntegrityError:
+            continue  # another instance loaded it first
+        loaded.append(spec.slug)
+    return loaded
+
+
+def _insert_series(db: Session, spec: DemoSeries, now: datetime) -> None:
+    from liveboard.domain import items as items_domain
+    from liveboard.domain import series as series_domain
+
+    rng = random.Random(spec.slug)
+    held_at = (now - timedelta(days=HELD_DAYS_AGO)).replace(hour=13, minute=0, second=0, microsecond=0)
+    coming_at = (now + timedelta(days=COMING_IN_DAYS)).replace(hour=13, minute=0, second=0, microsecond=0)
+    series = Series(
+        slug=spec.slug,
+        title=spec.title,
+        audience=spec.audience,
+        description=spec.description,
+        language=spec.language,
+        created_at=held_at - timedelta(days=60),
+    )
+    db.add(series)
+    db.flush()
+    organisations = "\n".join(spec.organisations)
+    held = series_domain.schedule(db, series, {"starts": held_at, "place": spec.place, "organisations": organisations})
+    members = []
+    for number in range(MEMBERS):
+        members.append(
+            Member(
+                series_id=series.id,  # type: ignore[arg-type]
+                token=secrets.token_urlsafe(24),
+                created_at=held_at - timedelta(days=40 - number),
+            )
+        )
+        db.add(members[-1])
+    db.flush()
+
+    def raise_item(spec_item: DemoItem, raised: datetime) -> Item:
+        author = rng.choice(members)
+        item = items_domain.propose(
+            db,
+            series,
+            author,
+            {
+                "title": spec_item.title,
+                "story": spec_item.story,
+                "service": spec_item.service,
+                "channel": spec_item.channel,
+                "organisation": spec_item.organisation,
+            },
+        )
+        item.created_at = raised
+        db.add(item)
+        others = [m for m in members if m.id != author.id]
+        for supporter in rng.sample(others, min(spec_item.support, len(others))):
+            items_domain.toggle_support(db, series, supporter, item.id)
+        db.flush()
+        return item
+
+    # Raised before the held meeting: on its agenda.
+    before = [spec_item for spec_item in spec.items if not spec_item.fresh]
+    raised_items = []
+    for number, spec_item in enumerate(before):
+        raised = held_at - timedelta(days=30 - 3 * number, hours=rng.randrange(8))
+        raised_items.append((spec_item, raise_item(spec_item, raised)))
+    series_domain.close(db, series, held.id, now=held_at + timedelta(hours=2))
+    # The follow-up since: steps spread between the held meeting and now.
+    span = (now - held_at).total_seconds()
+    for number, (spec_item, item) in enumerate(raised_items):
+        count = len(spec_item.steps)
+        for index, (status, text, forwarded_to) in enumerate(spec_item.steps):
+            share = (index + 1 + number / len(raised_items)) / (count + 1.5)
+            day = held_at + timedelta(seconds=int(span * share * 0.9))
+            at = day.replace(hour=8 + rng.randrange(7), minute=rng.randrange(60), second=0)  # office hours
+            items_domain.step(
+                db,
+                series,
+                item.id,
+                {"status": status, "text": text, "forwarded_to": forwarded_to, "author": BORGERSERVICE},
+                now=at,
+            )
+    # Raised since the held meeting, waiting for the next one.
+    for number, spec_item in enumerate(s for s in spec.items if s.fresh):
+        raise_item(spec_item, now - timedelta(days=9 + 4 * number, hours=rng.randrange(8)))
+    # The next meeting: what is still open carries over onto its agenda.
+    series_domain.schedule(db, series, {"starts": coming_at, "place": spec.place, "organisations": organisations})
     db.flush()
