@@ -20,7 +20,7 @@ from liveboard import ROOT, i18n, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
-from liveboard.live.endpoint import event_socket
+from liveboard.live.endpoint import event_socket, series_socket
 from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
 from liveboard.web import htmx
@@ -40,6 +40,7 @@ from liveboard.web.views import (
     series,
     series_host,
     series_log,
+    series_screen,
 )
 
 
@@ -54,9 +55,11 @@ def routes() -> list:
         *notetaker.routes,
         *report.routes,
         *series_log.routes,
+        *series_screen.routes,
         *series_host.routes,
         *series.routes,
         WebSocketRoute("/e/{slug}/ws", event_socket),
+        WebSocketRoute("/s/{series}/ws", series_socket),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
 

@@ -1,4 +1,4 @@
-"""One event's live channel: its connected clients, and the frames that keep them at the current version.
+"""One event's (or dialogue series') live channel: its clients, and the frames that keep them at the current version.
 
 Changes arrive from the hub and only mark the channel dirty. A flush, at most one per `TICK`, reads the
 event once, renders the changed elements once per view and language, keeps only those whose HTML differs
@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from liveboard.domain.board import Board
 from liveboard.domain.changes import Change
@@ -65,11 +66,35 @@ class Stream:
     base: int = 0
 
 
+#: A view's elements for a change (or all of them, for `None`), in one language: `elements.render`'s shape.
+Renderer = Callable[..., list[Element]]
+
+
+def event_facts(board: Board) -> tuple[int, list[datetime]]:
+    """What a channel needs to know of what it read: the version, and the moments its screens move on by
+    themselves (round starts and ends)."""
+    return board.event.version, sorted({moment for r in board.rounds for moment in (r.starts, r.ends)})
+
+
 class Channel:
-    def __init__(self, event_id: int, load: Callable[[int], Board], now: Callable[[], datetime]) -> None:
+    """Generic over what it shows: `load` reads it (an event's board by default), `renderer` turns it into
+    elements, and `facts` says its version and clock moments. `topic` is the `Change.topic` it listens to."""
+
+    def __init__(
+        self,
+        event_id: int,
+        load: Callable[[int], Any],
+        now: Callable[[], datetime],
+        renderer: Renderer = render,
+        facts: Callable[[Any], tuple[int, list[datetime]]] = event_facts,
+        scope: str = "event",
+    ) -> None:
         self.event_id = event_id
+        self.topic = (scope, event_id)
         self._load = load
         self._now = now
+        self._renderer = renderer
+        self._facts = facts
         self.clients: dict[Key, set[Client]] = {}
         self.streams: dict[Key, Stream] = {}
         self.dirty = Dirty()
@@ -148,7 +173,7 @@ class Channel:
         self._last_flush = asyncio.get_running_loop().time()
         error = None if task.cancelled() else task.exception()
         if error is not None and not self._retry:
-            log.error("live flush failed for event %s; retrying every %.0f s", self.event_id, RETRY, exc_info=error)
+            log.error("live flush failed for %s %s; retrying every %.0f s", *self.topic, RETRY, exc_info=error)
         self._retry = error is not None
         clients = [c for group in self.clients.values() for c in group]
         if self.dirty or any(c.pending for c in clients):
@@ -190,9 +215,10 @@ class Channel:
     ) -> tuple[int, dict[Key, list[Element]], dict[Key, list[Element]]]:
         """In a worker thread: one read of the event, each view and language rendered once."""
         board = self._load(self.event_id)
-        self._boundaries = sorted({moment for r in board.rounds for moment in (r.starts, r.ends)})
+        version, self._boundaries = self._facts(board)
         relaying = self.relaying
-        if dirty.resync_from is not None and dirty.resync_from != board.event.version:
+        render = self._renderer
+        if dirty.resync_from is not None and dirty.resync_from != version:
             # Changes were missed: everything, compared with what was sent, so only what differs goes out.
             changed = {key: render(key[0], key[1], board, None, relaying=relaying) for key in keys}
         elif dirty:
@@ -205,8 +231,8 @@ class Channel:
             # from the history would miss it. Those who reconnect get their whole regions instead.
             for stream in self.streams.values():
                 stream.history.clear()
-                stream.base = board.event.version + 1
-        return board.event.version, changed, full
+                stream.base = version + 1
+        return version, changed, full
 
     def _frame(self, stream: Stream, elements: list[Element], version: int) -> tuple[bytes, str] | None:
         """The frame for everyone of one view: only elements whose HTML differs from what was sent last."""

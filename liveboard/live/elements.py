@@ -46,6 +46,8 @@ class Dirty:
     kinds: set[str] = dataclasses.field(default_factory=set)
     pitches: set[int] = dataclasses.field(default_factory=set)
     sessions: set[int] = dataclasses.field(default_factory=set)
+    #: A dialogue series' friction points (items) the changes touched.
+    items: set[int] = dataclasses.field(default_factory=set)
     #: Changes may have been missed since this version (the relay between instances was lost): when the
     #: event is at another version now, everything is rendered again and what differs is sent. -1: always.
     resync_from: int | None = None
@@ -54,6 +56,11 @@ class Dirty:
         self.kinds.add(change.kind)
         if change.kind == "resync":
             self.resync(-1)
+        if change.scope == "series":
+            for key in ("item_id", "into"):
+                if key in change.ids:
+                    self.items.add(change.ids[key])
+            return
         for key in ("pitch_id", "into"):
             if key in change.ids:
                 self.pitches.add(change.ids[key])
@@ -77,6 +84,7 @@ class Dirty:
         self.kinds |= other.kinds
         self.pitches |= other.pitches
         self.sessions |= other.sessions
+        self.items |= other.items
         if other.resync_from is not None:
             self.resync(other.resync_from)
 

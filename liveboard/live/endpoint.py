@@ -1,4 +1,5 @@
-"""The WebSocket endpoint `/e/{slug}/ws`: a client joins its event's channel and listens until it leaves.
+"""The WebSocket endpoints `/e/{slug}/ws` and `/s/{series}/ws`: a client joins its event's (or series')
+channel and listens until it leaves.
 
 The client says which view it shows (`view=phone|screen|host`), in which language, and the version it has
 (`v`); the channel brings it to the current state in its next flush. Nothing the client sends is needed.
@@ -6,11 +7,17 @@ The client says which view it shows (`view=phone|screen|host`), in which languag
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveboard import i18n
 from liveboard.domain import events
+from liveboard.domain import series as series_domain
 from liveboard.domain.errors import NotFound
+from liveboard.live import series as series_live
 from liveboard.live.channel import Client
 from liveboard.live.elements import VIEWS
 from liveboard.live.wire import PROTOCOL_KEY, Wire
@@ -20,13 +27,24 @@ from liveboard.web.requests import read
 
 
 async def event_socket(websocket: WebSocket) -> None:
+    await _socket(websocket, "event", VIEWS, lambda db: events.by_slug(db, websocket.path_params["slug"]))
+
+
+async def series_socket(websocket: WebSocket) -> None:
+    await _socket(
+        websocket, "series", series_live.VIEWS, lambda db: series_domain.by_slug(db, websocket.path_params["series"])
+    )
+
+
+async def _socket(websocket: WebSocket, scope: str, views: tuple[str, ...], find: Callable[[Session], Any]) -> None:
+    """Unknown views, a host view without a host session, and unknown events or series are refused (1008)."""
     params = websocket.query_params
     view = params.get("view", "phone")
-    if view not in VIEWS or (view == "host" and not auth.is_host(websocket)):  # type: ignore[arg-type]
+    if view not in views or (view == "host" and not auth.is_host(websocket)):  # type: ignore[arg-type]
         await websocket.close(code=1008)
         return
     try:
-        event = await read(websocket, lambda db: events.by_slug(db, websocket.path_params["slug"]))  # type: ignore[arg-type]
+        found = await read(websocket, find)  # type: ignore[arg-type]
     except NotFound:
         await websocket.close(code=1008)
         return
@@ -41,7 +59,7 @@ async def event_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     live = websocket.app.state.live
     client = Client(Wire(websocket.scope["state"].get(PROTOCOL_KEY), websocket.send), view, lang, version)
-    channel = live.connect(event.id, client)
+    channel = live.connect((scope, found.id), client)
     try:
         while True:
             message = await websocket.receive()

@@ -1,4 +1,6 @@
-"""All live channels of this process: one per event that has connected clients."""
+"""All live channels of this process: one per topic (an event, or a dialogue series) that has connected clients.
+
+Channels are keyed by `Change.topic`, `(scope, id)`: `("event", 7)` or `("series", 2)`."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ from liveboard.db import Database
 from liveboard.domain import audit, board
 from liveboard.domain.board import Board
 from liveboard.domain.changes import Change
+from liveboard.live import series as series_live
 from liveboard.live.channel import Channel, Client
 from liveboard.models import Event
+
+Topic = tuple[str, int]
 
 
 class Live:
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.channels: dict[int, Channel] = {}
+        self.channels: dict[Topic, Channel] = {}
         self.relaying = True
 
     def load(self, event_id: int) -> Board:
@@ -28,15 +33,19 @@ class Live:
             the_board.audit = audit.entries(db, event, limit=30)
             return the_board
 
+    def load_series(self, series_id: int) -> series_live.SeriesBoard:
+        """One consistent read of a series' current meeting, for all its views."""
+        with self.database.read() as db:
+            return series_live.load(db, series_id, now())
+
     def changed(self, changes: list[Change]) -> None:
-        by_event: dict[int, list[Change]] = defaultdict(list)
+        by_topic: dict[Topic, list[Change]] = defaultdict(list)
         for change in changes:
-            if change.scope == "event":
-                by_event[change.event_id].append(change)
-        for event_id, event_changes in by_event.items():
-            channel = self.channels.get(event_id)
+            by_topic[change.topic].append(change)
+        for topic, topic_changes in by_topic.items():
+            channel = self.channels.get(topic)
             if channel is not None:
-                channel.changed(event_changes)
+                channel.changed(topic_changes)
 
     def relay(self, relaying: bool) -> None:
         """From the hub: other instances' changes stopped reaching us, or reach us again."""
@@ -44,20 +53,31 @@ class Live:
         for channel in self.channels.values():
             channel.relay(relaying)
 
-    def connect(self, event_id: int, client: Client) -> Channel:
-        channel = self.channels.get(event_id)
+    def connect(self, topic: Topic | int, client: Client) -> Channel:
+        """Join a client to its topic's channel (a bare id is an event's)."""
+        if isinstance(topic, int):
+            topic = ("event", topic)
+        channel = self.channels.get(topic)
         if channel is None:
-            channel = self.channels[event_id] = Channel(event_id, self.load, now)
+            channel = self.channels[topic] = self._channel(topic)
             if not self.relaying:
                 channel.relay(False)
         channel.join(client)
         return channel
 
+    def _channel(self, topic: Topic) -> Channel:
+        scope, topic_id = topic
+        if scope == "series":
+            return Channel(topic_id, self.load_series, now, series_live.render, series_live.facts, scope="series")
+        if scope != "event":
+            raise ValueError(f"unknown scope {scope!r}")
+        return Channel(topic_id, self.load, now)
+
     def disconnect(self, channel: Channel, client: Client) -> None:
         channel.leave(client)
-        if channel.empty() and self.channels.get(channel.event_id) is channel:
+        if channel.empty() and self.channels.get(channel.topic) is channel:
             channel.close()
-            del self.channels[channel.event_id]
+            del self.channels[channel.topic]
 
     def close(self) -> None:
         for channel in self.channels.values():
