@@ -116,6 +116,7 @@ def test_page_is_danish_by_default(server: LiveServer, dialogue: Dialogue) -> No
     page = server.client(lang=None).get(PAGE).text
     assert '<html lang="da">' in page
     assert "tirsdag den 5. marts 2030" in page
+    assert "Sted:</span> Borgerservice, mødelokale 2" in page
 
 
 def test_first_visit_issues_the_member_cookie_for_this_series(
@@ -314,6 +315,15 @@ def test_propose_bad_input_keeps_what_was_typed(client: httpx.Client, dialogue: 
     assert 'id="item-title" name="title"' in response.text
     title = re.search(r'<input id="item-title"[^>]*>', response.text)
     assert title is not None and 'aria-invalid="true"' in title.group(0)
+
+
+def test_propose_is_rate_limited_per_person(server: LiveServer, client: httpx.Client, dialogue: Dialogue) -> None:
+    for number in range(20):
+        assert propose(client, f"Bøv {number}").status_code == 303
+    before = server.dump()
+    assert propose(client, "En for mange").status_code == 429
+    assert server.dump() == before
+    assert propose(server.client(), "En anden person").status_code == 303
 
 
 def test_propose_to_unknown_series_is_404(server: LiveServer, client: httpx.Client) -> None:

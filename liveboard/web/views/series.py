@@ -20,7 +20,7 @@ from liveboard.domain import series as series_domain
 from liveboard.domain.errors import N_, Invalid
 from liveboard.domain.items import Entry
 from liveboard.models import Agenda, Item, Meeting, Series, Step
-from liveboard.web import auth, htmx
+from liveboard.web import auth, htmx, ratelimit
 from liveboard.web.errors import FIELD_LABELS
 from liveboard.web.requests import form, read, write
 from liveboard.web.templating import ENV, page, render
@@ -135,6 +135,10 @@ async def act(request: Request, work: Any) -> tuple[str, bool, Any]:
 
 
 async def propose(request: Request) -> Response:
+    token, _ = auth.ensure_member_token(request)
+    limits = ratelimit.limiter(request)
+    limits.hit(ratelimit.PITCH, "series-item", token)
+    limits.hit(ratelimit.PITCH_PER_ADDRESS, "series-item-address", ratelimit.client_key(request))
     fields = await form(request)
     slug = request.path_params["series"]
     try:
