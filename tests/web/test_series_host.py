@@ -374,6 +374,23 @@ def test_close_carries_open_items_over_to_the_next_meeting(
     assert "Held" in meeting and f"/meetings/{made.first}/close" not in meeting
 
 
+def test_schedule_takes_iso_8601_with_an_offset(server: LiveServer, host: httpx.Client, made: Fixture) -> None:
+    response = host.post(f"{BASE}/meetings", data={"starts": "2030-09-01T17:00:00+02:00", "place": "Biblioteket"})
+    assert response.status_code == 303
+    added = server.rows(Meeting, Meeting.series_id == made.series)[-1]
+    assert added.starts.replace(tzinfo=UTC) == datetime(2030, 9, 1, 15, 0, tzinfo=UTC)
+
+
+def test_a_past_meeting_not_yet_closed_asks_to_be_closed(server: LiveServer, host: httpx.Client, made: Fixture) -> None:
+    assert host.post(f"{BASE}/meetings/{made.first}", data={"starts": "2020-01-01T10:00"}).status_code == 303
+    page = host.get(BASE).text
+    meeting = page[page.index(f'id="meeting-{made.first}"') :].split("</li>")[0]
+    assert "Has it been held?" in meeting
+    assert host.post(f"{BASE}/meetings/{made.first}/close").status_code == 303
+    meeting = host.get(BASE).text.split(f'id="meeting-{made.first}"')[1].split("</li>")[0]
+    assert "Held" in meeting and "Has it been held?" not in meeting
+
+
 def test_open_items_wait_for_the_next_meeting_scheduled(server: LiveServer, host: httpx.Client, made: Fixture) -> None:
     # Only one meeting: once it is held, its open items wait.
     with server.database.write() as db:

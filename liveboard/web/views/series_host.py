@@ -21,20 +21,10 @@ from liveboard.domain.changes import bump_series, reload
 from liveboard.domain.errors import N_, Conflict
 from liveboard.models import ITEM_CLOSED, ITEM_STEPS, Series
 from liveboard.web import auth, htmx
-from liveboard.web.requests import form, read, write
+from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
+from liveboard.web.views.series import STATUS_LABELS
 
-#: How each status reads in the console; msgids for the catalog.
-STATUS_LABELS = {
-    "new": N_("New"),
-    "looking": N_("Looking into it"),
-    "forwarded": N_("Forwarded"),
-    "explained": N_("Explained"),
-    "changed": N_("Practice changed"),
-    "solved": N_("Solved"),
-    "unsolvable": N_("Cannot be solved"),
-    "reopened": N_("Reopened"),
-}
 SERIES_LANGUAGES = ("da", "en")
 TITLE_MAX, AUDIENCE_MAX, DESCRIPTION_MAX = 200, 200, 2000
 
@@ -65,6 +55,7 @@ def console(db: Session, slug: str) -> dict[str, Any]:
         "allowed_steps": allowed_steps,
         "status_labels": STATUS_LABELS,
         "closed_statuses": ITEM_CLOSED,
+        "now": now(),
     }
 
 
