@@ -264,12 +264,12 @@ def test_cross_site_post_is_403_and_changes_nothing(
     [
         ("schedule", {"starts": "next tuesday", "place": "x"}, ("time like",)),
         ("schedule", {"starts": "", "place": "x"}, ("time like",)),
-        ("schedule", {"starts": "2030-09-01T17:00", "place": "x" * 201}, ("at most 200",)),
+        ("schedule", {"starts": "2030-09-01T17:00", "place": "x" * 201}, ("Place must be at most 200",)),
         ("edit-meeting", {"starts": "soon", "place": "x"}, ("time like",)),
         ("edit-meeting", {"starts": "2030-09-01T17:00", "organisations": "o" * 2001}, ("at most 2000",)),
         ("status", {"status": "looking", "text": ""}, ("required",)),
         ("status", {"status": "looking", "text": "x" * 2001}, ("at most 2000",)),
-        ("status", {"status": "done", "text": "x"}, ("must be one of",)),
+        ("status", {"status": "done", "text": "x"}, ("Next step must be one of",)),
         ("status", {"status": "forwarded", "text": "Sendt."}, ("forwarded to",)),
         ("merge", {"into": ""}, ("Choose the item",)),
         ("merge", {"into": "999999"}, ("no such item",)),
@@ -460,3 +460,15 @@ def test_create_a_series_refuses_bad_input_and_a_taken_address(server: LiveServe
     assert host.post("/host/series", data={"slug": "ok", "title": "x"}).status_code == 303
     refused(server, host, "/host/series", {"slug": "ok", "title": "y"}, 409, "already a series")
     refused(server, server.client(), "/host/series", {"slug": "nyt", "title": "y"}, 401, "Host login required")
+
+
+def test_every_post_route_of_the_console_is_tested(made: Fixture) -> None:
+    from liveboard.web.views import series_host
+
+    posted = {route.path for route in series_host.routes if "POST" in (route.methods or ())}
+    tested = {"/host/series"}
+    for path, _, _ in actions(made).values():
+        parts = path.split("/")
+        names = iter(["{series}", "{id}", "{item_id}"])
+        tested.add("/".join(next(names) if p.isdigit() or p == SLUG else p for p in parts))
+    assert posted == tested

@@ -21,11 +21,26 @@ from liveboard.domain.changes import bump_series, reload
 from liveboard.domain.errors import N_, Conflict
 from liveboard.models import ITEM_CLOSED, ITEM_STEPS, Series
 from liveboard.web import auth, htmx
+from liveboard.web.errors import FIELD_LABELS
 from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
 from liveboard.web.views.series import STATUS_LABELS
 
 SERIES_LANGUAGES = ("da", "en")
+#: Names for the console's fields in error messages, where the shared table has none (it keeps its own).
+for _field, _label in {
+    "slug": N_("Address"),
+    "audience": N_("For whom"),
+    "description": N_("Description"),
+    "language": N_("Language"),
+    "place": N_("Place"),
+    "organisations": N_("Invited organisations"),
+    "status": N_("Next step"),
+    "forwarded_to": N_("Forwarded to"),
+    "direction": N_("Direction"),
+    "item_id": N_("Item"),
+}.items():
+    FIELD_LABELS.setdefault(_field, _label)
 TITLE_MAX, AUDIENCE_MAX, DESCRIPTION_MAX = 200, 200, 2000
 
 
