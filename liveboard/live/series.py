@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel import Locale
+from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from liveboard import i18n
@@ -23,10 +25,11 @@ from liveboard.domain.errors import N_
 from liveboard.domain.items import Entry
 from liveboard.live.elements import Dirty, Element
 from liveboard.models import Item, Meeting, Series
+from liveboard.web.templating import ENV
 from liveboard.web.templating import render as render_template
 
 VIEWS = ("phone", "screen", "host")
-#: Steps of the current item shown on the wall screen: its notes, latest last.
+#: Steps of the current item shown on the wall screen (its notes), newest first.
 LATEST_STEPS = 3
 
 STATUS_LABELS = {
@@ -47,6 +50,15 @@ AGENDA = {"item", "support", "step", "agenda", "meeting", "current", "series", "
 CURRENT = {"item", "support", "step", "meeting", "current", "series", "import", "purge", "resync"}
 #: Change kinds that may change the meeting at hand (which one, its date and place).
 MEETING = {"meeting", "series", "import", "purge", "resync"}
+
+
+def series_day(moment: datetime | None, timezone: str) -> str:
+    """A meeting's day as people say it ("onsdag den 16. december 2026"), in the series' time zone."""
+    local = i18n.local(moment, timezone)
+    return "" if local is None else format_date(local, format="full", locale=Locale.parse(i18n.current.get()))
+
+
+ENV.filters["series_day"] = series_day
 
 
 @dataclass
