@@ -22,7 +22,7 @@ from liveboard.db import Database
 from liveboard.domain import events
 from liveboard.domain import purge as purging
 from liveboard.domain.errors import DomainError
-from liveboard.eventfile import EventFileError, import_event, load_toml
+from liveboard.eventfile import EventFileError, import_event, import_series, is_series_file, load_toml
 from liveboard.models import Event
 
 USAGE_ERROR = 2
@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     assets = commands.add_parser("assets", help="fetch the pinned front-end files and check their hashes")
     assets.set_defaults(run=cmd_assets)
 
-    load = commands.add_parser("import", help="create or update an event from a TOML file")
+    load = commands.add_parser(
+        "import", help='create or update an event, or a dialogue series (`series = "slug"`), from a TOML file'
+    )
     load.add_argument("file", metavar="FILE.toml")
     load.set_defaults(run=cmd_import)
 
@@ -196,7 +198,7 @@ def cmd_assets(_args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     data = load_toml(args.file)  # a bad file is refused before the database is touched
     with _database() as database:
-        result = import_event(database, data)
+        result = import_series(database, data) if is_series_file(data) else import_event(database, data)
     print(result.summary())
     return 0
 

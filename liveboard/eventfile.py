@@ -408,3 +408,173 @@ def export_event(db: Session, event: Event, *, host: bool = True) -> dict[str, A
         for note in notes.of_event(db, event)
     ]
     return {**event_data(db, event, host=host), "notes": harvest}
+
+
+# --- series files ----------------------------------------------------------------------------------------------
+#
+# A dialogue-meeting series written down: `series = "slug"` at the top level (where an event file has `slug`),
+# the series' own fields, its `[[meetings]]` and, optionally, friction points already known (`[[items]]`, e.g.
+# from a meeting held on paper). Importing again updates in place: meetings are matched by their start time, items
+# by title; nothing the file leaves out is deleted. New meetings and items go through the domain (`schedule`,
+# `propose`), so items land on the agenda of the next meeting exactly as if raised on a phone. See
+# docs/examples/series.toml.
+
+SERIES_KEYS = ("series", "title", "audience", "description", "language", "timezone", "meetings", "items")
+MEETING_KEYS = ("starts", "place", "organisations")
+ITEM_KEYS = ("title", "story", "service", "channel", "organisation")
+
+
+def is_series_file(data: object) -> bool:
+    return isinstance(data, dict) and "series" in data
+
+
+@dataclass(frozen=True)
+class SeriesImportResult:
+    slug: str
+    created: bool
+    meetings: int
+    items: int
+    added_meetings: int = 0
+    added_items: int = 0
+
+    def summary(self) -> str:
+        how = "created" if self.created else "updated"
+        return (
+            f"Imported series {self.slug}: {self.meetings} meetings ({self.added_meetings} new), "
+            f"{self.items} items ({self.added_items} new) ({how})"
+        )
+
+
+@dataclass(frozen=True)
+class _MeetingSpec:
+    path: str
+    starts: datetime
+    place: str
+    organisations: str
+
+
+@dataclass(frozen=True)
+class _ItemSpec:
+    path: str
+    fields: dict[str, str]
+
+
+def _series_fields(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {"title": _check("title", validate.text, data.get("title"), min_len=1, max_len=200)}
+    for key, most in (("audience", 200), ("description", 2000)):
+        if key in data or creating:
+            fields[key] = _check(key, validate.text, data.get(key), max_len=most)
+    if "language" in data or creating:
+        fields["language"] = _check("language", validate.choice, data.get("language", "da"), LANGUAGES)
+    if "timezone" in data or creating:
+        fields["timezone"] = _timezone(data.get("timezone", DEFAULT_TIMEZONE))
+    return fields
+
+
+def _meetings(data: dict[str, Any], timezone: str) -> list[_MeetingSpec]:
+    from liveboard.domain.series import ORGANISATIONS_MAX, PLACE_MAX
+
+    specs: list[_MeetingSpec] = []
+    seen: dict[datetime, str] = {}
+    for path, table in _tables(data, "meetings"):
+        _refuse_unknown(table, MEETING_KEYS, path)
+        starts = _check(f"{path}.starts", validate.moment, table.get("starts"), timezone=timezone)
+        if starts in seen:
+            raise EventFileError(f"{path}.starts: {seen[starts]} starts at the same time")
+        seen[starts] = path
+        place = _check(f"{path}.place", validate.text, table.get("place"), max_len=PLACE_MAX)
+        organisations = table.get("organisations", "")
+        if isinstance(organisations, list):
+            if not all(isinstance(name, str) for name in organisations):
+                raise EventFileError(f"{path}.organisations: must be a list of names, or text with one per line")
+            organisations = "\n".join(name.strip() for name in organisations if name.strip())
+        organisations = _check(f"{path}.organisations", validate.text, organisations, max_len=ORGANISATIONS_MAX)
+        specs.append(_MeetingSpec(path, starts, place, organisations))
+    return specs
+
+
+def _items(data: dict[str, Any]) -> list[_ItemSpec]:
+    from liveboard.domain import items as items_domain
+    from liveboard.models import ITEM_CHANNELS
+
+    limits = {
+        "story": items_domain.STORY_MAX,
+        "service": items_domain.SERVICE_MAX,
+        "organisation": items_domain.ORGANISATION_MAX,
+    }
+    specs: list[_ItemSpec] = []
+    seen: dict[str, str] = {}
+    for path, table in _tables(data, "items"):
+        _refuse_unknown(table, ITEM_KEYS, path)
+        title = _check(f"{path}.title", validate.text, table.get("title"), min_len=1, max_len=items_domain.TITLE_MAX)
+        if title in seen:
+            raise EventFileError(f"{path}.title: {title} is already the title of {seen[title]}")
+        seen[title] = path
+        fields = {"title": title}
+        for key, most in limits.items():
+            fields[key] = _check(f"{path}.{key}", validate.text, table.get(key), max_len=most)
+        fields["channel"] = _check(f"{path}.channel", validate.choice, table.get("channel", "both"), ITEM_CHANNELS)
+        specs.append(_ItemSpec(path, fields))
+    return specs
+
+
+def import_series(database: Database, data: dict[str, Any]) -> SeriesImportResult:
+    """Create the series named by `series`, or update it. Checked whole first; applied in one transaction."""
+    from liveboard.domain import items as items_domain
+    from liveboard.domain import series as series_domain
+    from liveboard.domain.changes import bump_series
+    from liveboard.models import Item, Series
+
+    _refuse_unknown(data, SERIES_KEYS, "")
+    slug = _check("series", validate.slug, data.get("series"))
+    with database.write() as db:
+        found = db.exec(select(Series).where(Series.slug == slug)).first()
+        created = found is None
+        fields = _series_fields(data, created)
+        timezone = fields.get("timezone") or (found.timezone if found else DEFAULT_TIMEZONE)
+        meetings, items = _meetings(data, timezone), _items(data)
+        if found is None:
+            found = Series(slug=slug, **fields)
+            db.add(found)
+            db.flush()
+        else:
+            bump_series(db, found, "series")
+            for key, value in fields.items():
+                setattr(found, key, value)
+            db.add(found)
+        known = {_utc(m.starts): m for m in series_domain.meetings(db, found)}
+        added_meetings = 0
+        for spec in meetings:
+            form = {"starts": spec.starts, "place": spec.place, "organisations": spec.organisations}
+            existing = known.get(spec.starts)
+            if existing is None:
+                series_domain.schedule(db, found, form)
+                added_meetings += 1
+            elif (existing.place, existing.organisations) != (spec.place, spec.organisations):
+                series_domain.edit_meeting(db, found, existing.id, form)
+        stored = db.exec(select(Item).where(Item.series_id == found.id).order_by(Item.id)).all()
+        by_title: dict[str, Item] = {}
+        for item in sorted(stored, key=lambda i: i.merged_into_id is not None):
+            by_title.setdefault(item.title, item)
+        added_items = 0
+        for spec in items:
+            item = by_title.get(spec.fields["title"])
+            if item is None:
+                items_domain.propose(db, found, None, spec.fields)
+                added_items += 1
+                continue
+            changed = {k: v for k, v in spec.fields.items() if getattr(item, k) != v}
+            if changed:
+                bump_series(db, found, "item", item_id=item.id)  # type: ignore[arg-type]
+                for key, value in changed.items():
+                    setattr(item, key, value)
+                db.add(item)
+        result = SeriesImportResult(slug, created, len(meetings), len(items), added_meetings, added_items)
+        audit.record(db, None, "series.import", subject=f"series:{slug}", detail=result.summary())
+    return result
+
+
+def _utc(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
