@@ -3,7 +3,10 @@
 The series' channel is an ordinary `Channel` (coalescing, diffing, catch-up by version, relay) with this
 module's loader and renderers. What the views show is the meeting at hand: its date and place
 (`series-meeting`), its agenda in order with each item's support count (`series-agenda`, holding
-`item-support-{id}`), and the item being discussed now with its story and latest steps (`series-current`).
+`agenda-item-{id}` and `item-support-{id}`), and the item being discussed now with its story and latest steps
+(`series-current`, screens and consoles only). Phones get the participant page's own fragments
+(`_series_meeting.html`, `_series_agenda.html`) for the series' next meeting, as that page shows it, with
+every support button off: the page applies its person's marks (`#series-marks`).
 
 The agenda orders itself by support, so a support change may reorder it: the whole list is sent again then
 (a meeting's agenda is a few dozen lines), and its counts with it.
@@ -11,7 +14,7 @@ The agenda orders itself by support, so a support change may reorder it: the who
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from babel import Locale
@@ -66,10 +69,14 @@ class SeriesBoard:
     """Everything a series' live views show, from one read."""
 
     series: Series
+    #: The meeting the wall screen shows (see `current_meeting`), its agenda and the item discussed now.
     meeting: Meeting | None
     agenda: list[Entry]
     current: Entry | None
     now: datetime
+    #: The series' next meeting and its agenda, as the participants' page shows them.
+    upcoming: Meeting | None = None
+    upcoming_agenda: list[Entry] = field(default_factory=list)
 
     @property
     def version(self) -> int:
@@ -109,7 +116,12 @@ def load(db: Session, series_id: int, now: datetime) -> SeriesBoard:
                 support = items.support_counts(db, series).get(item.id, 0)  # type: ignore[arg-type]
                 history = items.histories(db, [item.id]).get(item.id, [])  # type: ignore[list-item]
                 current = Entry(item, support, history=history)
-    return SeriesBoard(series, meeting, agenda, current, now)
+    upcoming = series_domain.next_meeting(db, series)
+    if upcoming is None or meeting is None or upcoming.id != meeting.id:
+        upcoming_agenda = items.agenda(db, series, upcoming) if upcoming is not None else []
+    else:
+        upcoming_agenda = agenda
+    return SeriesBoard(series, meeting, agenda, current, now, upcoming, upcoming_agenda)
 
 
 def facts(board: SeriesBoard) -> tuple[int, list[datetime]]:
@@ -138,9 +150,36 @@ def _one(template: str, board: SeriesBoard, view: str) -> str:
     return render_template(template, **context(board, view=view))
 
 
+def phone_context(board: SeriesBoard) -> dict[str, object]:
+    """What the participant page's fragments need, shared by everyone: nobody's support is marked."""
+    upcoming = board.upcoming
+    return {
+        "series": board.series,
+        "meeting": upcoming,
+        "agenda": board.upcoming_agenda,
+        "current_id": upcoming.current_item_id if upcoming is not None else None,
+        "supported": frozenset(),
+        "oob": True,
+    }
+
+
+def phone(board: SeriesBoard, dirty: Dirty | None) -> list[Element]:
+    """The participant page's live elements: the next meeting, and its agenda (which marks the item discussed
+    now, and holds the support counts)."""
+    kinds = dirty.kinds if dirty is not None else None
+    out: list[Element] = []
+    if kinds is None or kinds & MEETING:
+        out.append(Element("series-meeting", render_template("_series_meeting.html", **phone_context(board))))
+    if kinds is None or kinds & AGENDA:
+        out.append(Element("series-agenda", render_template("_series_agenda.html", **phone_context(board))))
+    return out
+
+
 def elements(view: str, board: SeriesBoard, dirty: Dirty | None) -> list[Element]:
-    """A view's elements for a change, or all of them (`None`). Phones, screens and the console share ids;
-    the phone's agenda carries support buttons, whose on/off state the page applies (it is personal)."""
+    """A view's elements for a change, or all of them (`None`): the wall screen's, which the console shares;
+    phones get the participant page's own (`phone`)."""
+    if view == "phone":
+        return phone(board, dirty)
     kinds = dirty.kinds if dirty is not None else None
     out: list[Element] = []
     if kinds is None or kinds & MEETING:

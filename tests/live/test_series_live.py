@@ -117,6 +117,16 @@ def test_the_wall_screen_shows_the_meeting_agenda_qr_and_connects_to_the_series_
     assert httpx.get(f"{server.url}/s/nosuchseries/screen", timeout=WAIT).status_code == 404
 
 
+def test_the_participant_page_holds_the_phone_views_live_elements(server: LiveServer) -> None:
+    f = server.fixture  # type: ignore[attr-defined]
+    page = server.client().get(f"/s/{SLUG}").text
+    with ExitStack() as stack:
+        phone = watch(stack, server, "phone")
+        frame = phone.until("series-agenda")
+    for element_id in ("series-meeting", "series-agenda", f"agenda-item-{f.item_id}", f"item-support-{f.item_id}"):
+        assert f'id="{element_id}"' in frame and f'id="{element_id}"' in page, element_id
+
+
 # --- changes reach the screen ----------------------------------------------------------------------------------
 
 
@@ -143,7 +153,9 @@ def test_a_support_toggle_reaches_the_screen_and_phones_with_the_exact_count(ser
         assert support_in(screen.until(rf'data-v="{v}"'), f.item_id) == 1
         phone_frame = phone.until(rf'data-v="{v}"')
         assert support_in(phone_frame, f.item_id) == 1
+        # Phones get the participant page's own agenda, its buttons all off (the page applies its marks).
         assert f'action="/s/{SLUG}/items/{f.item_id}/support"' in phone_frame
+        assert 'aria-pressed="true"' not in phone_frame and "series-current" not in phone_frame
         v = write(server, lambda db, s: items.toggle_support(db, s, a_member(db, s), f.item_id))
         assert support_in(screen.until(rf'data-v="{v}"'), f.item_id) == 2
 
