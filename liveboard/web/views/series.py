@@ -33,11 +33,7 @@ LABELS = {
     "channel": N_("Digital or physical"),
     "organisation": N_("Organisation"),
 }
-CHANNEL_LABELS = {
-    "digital": N_("Digital"),
-    "physical": N_("Physical (in person, by letter or phone)"),
-    "both": N_("Both"),
-}
+CHANNEL_LABELS = {"digital": N_("Digital"), "physical": N_("Physical"), "both": N_("Digital and physical")}
 STATUS_LABELS = {
     "new": N_("New"),
     "looking": N_("Being looked into"),
