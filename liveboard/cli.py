@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=sorted(EXPORTERS), default="json", help="output format (default json)")
     export.set_defaults(run=cmd_export)
 
+    log = commands.add_parser(
+        "series-log", help="print the public log of a dialogue series (or of all of them): JSON, Markdown or CSV"
+    )
+    log.add_argument("slug", metavar="SERIES", nargs="?", help="the series' slug; without it, all series")
+    log.add_argument("--format", choices=("json", "md", "csv"), default="json", help="output format (default json)")
+    log.set_defaults(run=cmd_series_log)
+
     purge = commands.add_parser("purge", help="after an event: remove what identifies its participants")
     purge.add_argument("slug", metavar="SLUG")
     purge.add_argument("--yes", action="store_true", help="really do it (without it, only say what would go)")
@@ -224,6 +231,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         event = events.by_slug(db, args.slug)
         text = EXPORTERS[args.format](db, event)
     # Bytes, as served: the CSV keeps its byte order mark and CRLF line ends, whatever the terminal's encoding.
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_series_log(args: argparse.Namespace) -> int:
+    """The same text as `/s/{series}/log.{format}` (or `/s/log.{format}` without a slug), in the series' language
+    (Danish for all series)."""
+    from liveboard import i18n, series_exports
+    from liveboard.domain import series as series_domain
+
+    with _database() as database, database.read() as db:
+        if args.slug:
+            logs = [series_exports.load(db, series_domain.by_slug(db, args.slug))]
+            lang = i18n.pick(logs[0].series.language) or i18n.DEFAULT
+        else:
+            logs, lang = series_exports.load_all(db), i18n.DEFAULT
+        with i18n.using(lang):
+            text = series_exports.export(logs, args.format, across=not args.slug)
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.flush()
     return 0

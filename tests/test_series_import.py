@@ -3,6 +3,7 @@ re-import in place, and bad files refused whole."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -164,3 +165,29 @@ def test_the_command_imports_a_series_and_refuses_a_bad_one(tmp_path: Path) -> N
     with database.read() as db:
         assert [s.slug for s in db.exec(select(Series))] == ["seniorer-vest"]
     database.dispose()
+
+
+def test_the_command_prints_the_series_log(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVEBOARD_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "liveboard", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert run("import", str(EXAMPLE)).returncode == 0
+    one = run("series-log", "seniorer-vest")
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["slug"] == "seniorer-vest"
+    every = run("series-log", "--format", "csv")
+    assert every.stdout.splitlines()[0].startswith("series,id,title")
+    assert len(every.stdout.splitlines()) == 3
+    md = run("series-log", "seniorer-vest", "--format", "md")
+    assert md.stdout.startswith("# Hvad blev der af det?") or md.stdout.startswith("# ")
+    missing = run("series-log", "nowhere")
+    assert missing.returncode == 2 and missing.stderr.startswith("error:")
