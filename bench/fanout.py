@@ -4,7 +4,9 @@
     .venv/bin/python bench/fanout.py --clients 2000,5000 --repeat 5 --no-storm
     .venv/bin/python bench/fanout.py --quick              # a minute: 500 clients, 5 changes, a small storm
     .venv/bin/python bench/fanout.py --baseline-only      # validates the load client against the baseline
-    .venv/bin/python bench/fanout.py --storm-only --py-spy /tmp/prof   # with py-spy installed next to python
+    .venv/bin/python bench/fanout.py --storm-only --py-spy /tmp/prof   # py-spy next to python or on PATH
+    .venv/bin/python bench/fanout.py --cluster-only --clients 2000,5000 --storm-joins 1000,250   # two instances
+    .venv/bin/python bench/fanout.py --cluster-only --quick                 # two instances, about two minutes
 
 The machine is shared and noisy: every figure is the median of `--repeat` runs, LiveBoard and baseline
 alternating. See docs/performance.md for what the figures mean and the latest results.
@@ -27,7 +29,23 @@ The baseline broadcasts frames of the median size LiveBoard sent for the same ch
 Then the round-start storm (LiveBoard): W watchers, then J distinct participants join the first round's
 sessions (capacities raised first), paced evenly over S seconds; per watcher, the time from the last join's
 request until its page shows the exact counts of `/api/events/demo` for every session, and its most frames
-in any one-second window.
+in any one-second window. `--storm-joins 1000,250` runs storms of each size.
+
+`--cluster` (after the above) or `--cluster-only` (instead of it): PostgreSQL and Redis are started once
+(`bench/cluster.py`, with the tests' servers from `tests/servers.py`), the demo is loaded into a template
+database, and every LiveBoard run gets a fresh copy of it. For each N, `--repeat` times in turn:
+
+- two instances (`--instances`), each `python run.py` with `LIVEBOARD_DATABASE_URL` on that copy and
+  `LIVEBOARD_BROADCAST_URL=redis://…`: N/2 clients on each (the same view mix), changes through instance A's
+  form; figures for A's clients (same instance as the change) and B's (reached through Redis) apart, each
+  instance's CPU per change and RSS, Redis's and PostgreSQL's CPU, and when each change's message reached a
+  subscriber of Redis in this process;
+- one instance on the same PostgreSQL with `memory://`, holding all N clients: per-instance figures are
+  reported as ratios to it;
+- the baseline, as above.
+
+Then the storms, on two instances (watchers half on each, join i through instance i mod 2; convergence and
+frame rate per instance) and on one instance, in turn (`--no-single-storm`: two instances only).
 
 Results: a markdown table on stdout (with the command that reproduces it), JSON in `--out`.
 Everything goes to 127.0.0.1; every wait has a time limit; servers are killed at exit.
@@ -48,6 +66,7 @@ import re
 import resource
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import statistics
@@ -61,7 +80,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadclient import Load, cpu_seconds, raise_nofile
+from loadclient import Client, Load, cpu_seconds, raise_nofile
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -69,6 +88,9 @@ SLUG = "demo"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MISSING_AFTER = 5.0  # seconds: a client without the change by then is missing it
+#: A storm's join waits this long for its reply: a slow server is measured, not cut off (a join given up on
+#: may still commit later, after the final counts were read).
+JOIN_TIMEOUT = 90.0
 
 _servers: list[Server] = []
 
@@ -249,13 +271,14 @@ def _dechunk(data: bytes) -> bytes:
     return b"".join(out)
 
 
-async def wait_healthy(server: Server, timeout: float = 60.0) -> None:
+async def wait_healthy(server: Server, timeout: float = 60.0, relaying: bool = False) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if server.proc.poll() is not None:
             raise RuntimeError(f"{server.name} exited with {server.proc.returncode}:\n{server.tail()}")
         with contextlib.suppress(OSError, TimeoutError, ValueError, IndexError):
-            if (await http(server.port, "GET", "/healthz", timeout=2)).status == 200:
+            reply = await http(server.port, "GET", "/healthz", timeout=2)
+            if reply.status == 200 and (not relaying or json.loads(reply.body).get("relaying") is True):
                 return
         await asyncio.sleep(0.2)
     raise RuntimeError(f"{server.name} not healthy after {timeout}s:\n{server.tail()}")
@@ -282,17 +305,40 @@ class Target:
     def ws_path(self, view: str, version: int) -> str:
         return f"/e/{SLUG}/ws?view={view}&v={version}&lang=da"
 
+    def parts(self) -> list[tuple[str, Target]]:
+        """The processes clients are spread over, with a label each: one, except for a cluster."""
+        return [("", self)]
+
+    def servers(self) -> list[Server]:
+        return [part.server for _, part in self.parts()]
+
     def stop(self) -> None:
         self.server.stop()
 
 
 class LiveBoard(Target):
+    """One LiveBoard process. By default on a fresh SQLite database with the demo (`run.py --demo`); with
+    `database_url`, on that database (the demo already in it) and `broadcast_url` (memory:// or redis://)."""
+
     name = "LiveBoard"
 
-    def __init__(self, python: str, htmx: bool = False) -> None:
+    def __init__(
+        self,
+        python: str,
+        htmx: bool = False,
+        *,
+        database_url: str | None = None,
+        broadcast_url: str | None = None,
+        password: str | None = None,
+        name: str | None = None,
+    ) -> None:
         self.python = python
         self.htmx = htmx
-        self.password = secrets.token_urlsafe(12)
+        self.database_url = database_url
+        self.broadcast_url = broadcast_url
+        self.password = password or secrets.token_urlsafe(12)
+        if name:
+            self.name = name
         self.cookies: list[str] = []
         self.session_id = 0
         self.host_cookie = ""
@@ -300,18 +346,19 @@ class LiveBoard(Target):
 
     async def start(self, workdir: Path) -> None:
         port = free_port()
-        db = workdir / f"bench-{port}.db"
         env = dict(os.environ)
         env.update(
-            LIVEBOARD_DATABASE_URL=f"sqlite:///{db}",
+            LIVEBOARD_DATABASE_URL=self.database_url or f"sqlite:///{workdir / f'bench-{port}.db'}",
+            LIVEBOARD_BROADCAST_URL=self.broadcast_url or "memory://",
             LIVEBOARD_ADMIN_PASSWORD=self.password,
             LIVEBOARD_NPM_REGISTRY="http://127.0.0.1:9",  # never fetch from outside during a benchmark
             PYTHONUNBUFFERED="1",
             PYTHONPATH=str(ROOT),  # only the app: nothing the load process has on its path (e.g. uvloop)
         )
-        argv = [self.python, "run.py", "--demo", "--host", HOST, "--port", str(port)]
+        argv = [self.python, "run.py", *([] if self.database_url else ["--demo"]), "--host", HOST, "--port", str(port)]
         self.server = Server(self.name, argv, env, port, workdir / f"liveboard-{port}.log")
-        await wait_healthy(self.server)
+        # Through Redis, an instance counts as up once it is subscribed: before that it would miss changes.
+        await wait_healthy(self.server, relaying=(self.broadcast_url or "memory://").startswith("redis"))
 
     @property
     def origin(self) -> str:
@@ -376,13 +423,14 @@ class LiveBoard(Target):
         self.cookies = await self.participants(changes)
         return (await self.snapshot())["version"]
 
-    async def join(self, cookie: str, session_id: int) -> tuple[Reply, int]:
+    async def join(self, cookie: str, session_id: int, timeout: float = 15.0) -> tuple[Reply, int]:
         reply = await http(
             self.server.port,
             "POST",
             f"/e/{SLUG}/sessions/{session_id}/join",
             {"Origin": self.origin, "Cookie": cookie, **({"HX-Request": "true"} if self.htmx else {})},
             {},
+            timeout=timeout,
         )
         header = reply.header("X-LiveBoard-Version")
         if header is not None:
@@ -392,6 +440,48 @@ class LiveBoard(Target):
 
     async def change(self, i: int) -> tuple[Reply, int]:
         return await self.join(self.cookies[i], self.session_id)
+
+
+class Cluster(Target):
+    """Instances A, B, … of LiveBoard as processes of their own on one PostgreSQL database, relaying committed
+    changes through Redis, with one admin password (a host logged in on one is logged in on all). Changes go
+    through instance A's form; clients and storm joins are spread over all instances."""
+
+    def __init__(self, python: str, htmx: bool, database_url: str, broadcast_url: str, count: int = 2) -> None:
+        password = secrets.token_urlsafe(12)
+        self.name = f"{count} instances"
+        self.instances = [
+            LiveBoard(
+                python,
+                htmx,
+                database_url=database_url,
+                broadcast_url=broadcast_url,
+                password=password,
+                name=f"instance {chr(ord('A') + i)}",
+            )
+            for i in range(count)
+        ]
+
+    @property  # type: ignore[override]
+    def server(self) -> Server:
+        return self.instances[0].server
+
+    async def start(self, workdir: Path) -> None:
+        await asyncio.gather(*(instance.start(workdir) for instance in self.instances))
+
+    def parts(self) -> list[tuple[str, Target]]:
+        return [(chr(ord("A") + i), instance) for i, instance in enumerate(self.instances)]
+
+    async def prepare(self, changes: int) -> int:
+        return await self.instances[0].prepare(changes)
+
+    async def change(self, i: int) -> tuple[Reply, int]:
+        return await self.instances[0].change(i)
+
+    def stop(self) -> None:
+        for instance in self.instances:
+            if hasattr(instance, "server"):
+                instance.server.stop()
 
 
 class Baseline(Target):
@@ -473,6 +563,14 @@ class FanoutResult:
     first_ms: float = math.nan  # median over changes of the first client's latency
     reply_ms: float = math.nan  # median time until the change's HTTP reply was read
     other_cores: float = math.nan  # cores busy with anything but the server and the load process, on average
+    #: Several instances: per instance (label "A", "B"), its clients' figures and its process's (see `analyse`).
+    instances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    redis_cpu_s: float = math.nan  # on PostgreSQL and Redis: their CPU over the changes
+    #: Through Redis: median over the changes of when its message reached a subscriber in the load process, ms
+    #: after the change's request was sent, and after its reply was read (negative: before the reply).
+    relay_ms: float = math.nan
+    relay_after_reply_ms: float = math.nan
+    postgres_cpu_s: float = math.nan
 
     def row(self) -> dict[str, Any]:
         return {
@@ -539,6 +637,24 @@ def median_result(runs: list[FanoutResult]) -> FanoutResult:
     out.load_cpu_s = med([r.load_cpu_ms for r in runs]) * k / 1000
     out.errors = [e for r in runs for e in r.errors]
     out.sample_frames = first.sample_frames
+    out.redis_cpu_s = med([r.redis_cpu_s for r in runs])
+    out.relay_ms = med([r.relay_ms for r in runs])
+    out.relay_after_reply_ms = med([r.relay_after_reply_ms for r in runs])
+    out.postgres_cpu_s = med([r.postgres_cpu_s for r in runs])
+    for label in first.instances:
+        each = [r.instances[label] for r in runs if label in r.instances]
+        merged: dict[str, Any] = {}
+        for key, value in each[0].items():
+            if key in ("missing_pairs", "clients_missing"):
+                merged[key] = sum(e[key] for e in each)
+            elif key == "latency":
+                merged[key] = {
+                    view: {stat: med([e[key][view][stat] for e in each if view in e[key]]) for stat in value[view]}
+                    for view in value
+                }
+            elif isinstance(value, int | float):
+                merged[key] = med([e[key] for e in each])
+        out.instances[label] = merged
     return out
 
 
@@ -553,40 +669,75 @@ def views_for(n: int, screens: float) -> list[str]:
     return out
 
 
-async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: Path) -> FanoutResult:
-    views = views_for(n, args.screens)
+def shares(n: int, parts: int) -> list[int]:
+    """n clients over `parts` processes, as evenly as can be (the first ones get the remainder)."""
+    return [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
+
+
+async def run_fanout(
+    target: Target, n: int, args: argparse.Namespace, workdir: Path, backends: Any = None
+) -> FanoutResult:
+    parts = target.parts()
+    # Each process gets the same mix of views: its own share, interleaved as `views_for` does.
+    split = [views_for(count, args.screens) for count in shares(n, len(parts))]
+    views = [view for part_views in split for view in part_views]
     result = FanoutResult(target.name, n, {v: views.count(v) for v in sorted(set(views))})
     load = Load(HOST, 0)
-    print(f"\n== {target.name}, {n} clients {result.views} ==", flush=True)
+    where = " + ".join(f"{label or target.name} {len(v)}" for (label, _), v in zip(parts, split, strict=True))
+    print(f"\n== {target.name}, {n} clients {result.views} ({where}) ==", flush=True)
     await target.start(workdir)
+    servers = target.servers()
+    tap = None
     try:
         load.port = target.server.port
         total = args.warmup + args.changes
         v0 = await target.prepare(total)
         await asyncio.sleep(0.5)
-        result.rss_idle_kb = target.server.rss_kb()
+        idle = [server.rss_kb() for server in servers]
+        result.rss_idle_kb = sum(idle)
         t = time.perf_counter()
-        ok, failed = await load.connect(
-            [(target.ws_path(view, v0), view) for view in views], v0, batch=args.batch, timeout=30
-        )
+        groups: list[tuple[str, list[Client]]] = []
+        ok = failed = 0
+        for (label, part), part_views in zip(parts, split, strict=True):
+            first = len(load.clients)
+            opened, refused = await load.connect(
+                [(part.ws_path(view, v0), view) for view in part_views],
+                v0,
+                batch=args.batch,
+                timeout=30,
+                port=part.server.port,
+            )
+            ok, failed = ok + opened, failed + refused
+            groups.append((label, load.clients[first:]))
         result.connect_s = time.perf_counter() - t
         result.connect_failed = failed
         print(f"connected {ok} in {result.connect_s:.1f}s, failed {failed}", flush=True)
         if failed:
             print("  first errors:", load.stats.errors[:5], flush=True)
         await asyncio.sleep(1.0)  # let connect-time frames (clock) pass
-        result.rss_held_kb = target.server.rss_kb()
+        held = [server.rss_kb() for server in servers]
+        result.rss_held_kb = sum(held)
 
-        cpu0 = cpu1 = lcpu0 = lcpu1 = mcpu0 = mcpu1 = cpu_wall = 0.0
+        cpu0 = cpu1 = [0.0] * len(servers)
+        lcpu0 = lcpu1 = mcpu0 = mcpu1 = cpu_wall = 0.0
+        rcpu0 = rcpu1 = pcpu0 = pcpu1 = math.nan
         t_measure0 = t_end = 0.0
-        profiler = None
+        profiler: list[subprocess.Popen] = []
+        if backends is not None and len(parts) > 1:
+            from cluster import RedisTap
+
+            tap = await RedisTap.open(backends.redis.port)
         for i in range(total):
             measured = i >= args.warmup
             if measured and i == args.warmup:
-                if args.py_spy and isinstance(target, LiveBoard):
-                    profiler = start_py_spy(args, target, str(n), workdir, args.changes * (args.gap + 0.5))
+                if args.py_spy and not isinstance(target, Baseline):
+                    profiler = start_py_spy(
+                        args, target, f"{n}-{target.name.replace(' ', '')}", workdir, args.changes * (args.gap + 0.5)
+                    )
                 t_measure0 = time.perf_counter()
-                cpu0, lcpu0, mcpu0 = target.server.cpu(), cpu_seconds(), machine_cpu()
+                cpu0, lcpu0, mcpu0 = [server.cpu() for server in servers], cpu_seconds(), machine_cpu()
+                if backends is not None:
+                    rcpu0, pcpu0 = backends.redis_cpu(), backends.postgres_cpu()
             reply, version = await target.change(i)
             if reply.status >= 400 or version < 0:
                 result.errors.append(f"change {i}: {reply.status} {reply.body[:200]!r}")
@@ -599,23 +750,53 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
             await asyncio.sleep(args.gap)
         if result.changes:
             t_end = time.perf_counter() - args.gap
-            cpu1, lcpu1, mcpu1 = target.server.cpu(), cpu_seconds(), machine_cpu()
+            cpu1, lcpu1, mcpu1 = [server.cpu() for server in servers], cpu_seconds(), machine_cpu()
+            if backends is not None:
+                rcpu1, pcpu1 = backends.redis_cpu(), backends.postgres_cpu()
             cpu_wall = time.perf_counter() - t_measure0
         finish_py_spy(profiler)
+        if tap is not None:
+            tap.close()
+            seen = [(tap.seen[c.version], c) for c in result.changes if c.version in tap.seen]
+            if seen:
+                result.relay_ms = statistics.median((t - c.t0) * 1000 for t, c in seen)
+                result.relay_after_reply_ms = statistics.median((t - c.t1) * 1000 for t, c in seen)
+            if len(seen) < len(result.changes):
+                result.errors.append(f"Redis carried {len(seen)} of the {len(result.changes)} changes")
         result.measure_s = t_end - t_measure0
-        result.server_cpu_s = cpu1 - cpu0
+        cpus = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
+        result.server_cpu_s = sum(cpus)
         result.load_cpu_s = lcpu1 - lcpu0
+        result.redis_cpu_s = rcpu1 - rcpu0
+        result.postgres_cpu_s = pcpu1 - pcpu0
+        ours = result.server_cpu_s + result.load_cpu_s
+        ours += sum(x for x in (result.redis_cpu_s, result.postgres_cpu_s) if not math.isnan(x))
         # What else kept the machine busy meanwhile (other processes, and kernel work not charged to ours).
-        result.other_cores = ((mcpu1 - mcpu0) - result.server_cpu_s - result.load_cpu_s) / max(1e-9, cpu_wall)
-        result.rss_after_kb = target.server.rss_kb()
-        result.hwm_kb = target.server.hwm_kb()
+        result.other_cores = ((mcpu1 - mcpu0) - ours) / max(1e-9, cpu_wall)
+        result.rss_after_kb = sum(server.rss_kb() for server in servers)
+        result.hwm_kb = sum(server.hwm_kb() for server in servers)
         analyse(result, load, t_measure0, t_end)
+        if len(groups) > 1:
+            changes = sorted(result.changes, key=lambda c: c.version)
+            for index, (label, clients) in enumerate(groups):
+                group = client_figures(clients, load.stats.frames, changes, t_measure0, t_end)
+                group.pop("sizes", None)
+                group.update(
+                    clients=len(clients),
+                    rss_idle_kb=idle[index],
+                    rss_held_kb=held[index],
+                    server_cpu_ms=cpus[index] / max(1, len(result.changes)) * 1000,
+                )
+                result.instances[label] = group
         result.errors += load.stats.errors[:20]
-        if isinstance(target, LiveBoard) and target.version_header_missing:
-            result.errors.append(f"X-LiveBoard-Version missing on {target.version_header_missing} replies")
+        for _, part in parts:
+            if isinstance(part, LiveBoard) and part.version_header_missing:
+                result.errors.append(f"X-LiveBoard-Version missing on {part.version_header_missing} replies")
         if load.stats.compressed_offers_accepted:
             result.errors.append(f"permessage-deflate accepted on {load.stats.compressed_offers_accepted} connections")
     finally:
+        if tap is not None:
+            tap.close()
         for client in load.clients:
             if client.transport is not None:
                 client.transport.abort()
@@ -626,14 +807,17 @@ async def run_fanout(target: Target, n: int, args: argparse.Namespace, workdir: 
     return result
 
 
-def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> None:
-    changes = sorted(result.changes, key=lambda c: c.version)
+def client_figures(
+    clients: list[Client], frames_store: list[bytes], changes: list[Change], t_from: float, t_to: float
+) -> dict[str, Any]:
+    """Latency per view and over all, the first client's, missing pairs, frames and bytes per client per change,
+    of these clients for these changes (sorted by version)."""
     versions = [c.version for c in changes]
     per_view: dict[str, list[float]] = {}
     missing_pairs = clients_missing = frames = nbytes = 0
     first = [math.inf] * len(changes)
     sizes: dict[str, list[int]] = {}
-    for client in load.clients:
+    for client in clients:
         lat = per_view.setdefault(client.view, [])
         got = [False] * len(changes)
         for t, v, fid, size in client.events:
@@ -641,7 +825,7 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
                 continue
             frames += 1
             nbytes += size
-            sizes.setdefault(client.view, []).append(len(load.stats.frames[fid]))
+            sizes.setdefault(client.view, []).append(len(frames_store[fid]))
             # Every change up to v not yet seen by this client arrives with this frame.
             upto = bisect.bisect_right(versions, v)
             for j in range(upto):
@@ -657,17 +841,32 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
         miss = got.count(False)
         missing_pairs += miss
         clients_missing += miss > 0
-    result.latency = {view: summary_ms(values) for view, values in per_view.items()}
-    result.latency["all"] = summary_ms([x for values in per_view.values() for x in values])
-    result.first_ms = statistics.median(x * 1000 for x in first) if first and max(first) < math.inf else math.nan
+    latency = {view: summary_ms(values) for view, values in per_view.items()}
+    latency["all"] = summary_ms([x for values in per_view.values() for x in values])
+    pairs = max(1, len(clients) * len(changes))
+    return {
+        "latency": latency,
+        "first_ms": statistics.median(x * 1000 for x in first) if first and max(first) < math.inf else math.nan,
+        "missing_pairs": missing_pairs,
+        "clients_missing": clients_missing,
+        "frames_per_client_change": frames / pairs,
+        "bytes_per_client_change": nbytes / pairs,
+        "sizes": sizes,
+    }
+
+
+def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> None:
+    changes = sorted(result.changes, key=lambda c: c.version)
+    figures = client_figures(load.clients, load.stats.frames, changes, t_from, t_to)
+    result.latency = figures["latency"]
+    result.first_ms = figures["first_ms"]
     result.reply_ms = statistics.median((c.t1 - c.t0) * 1000 for c in changes) if changes else math.nan
-    result.missing_pairs = missing_pairs
-    result.clients_missing = clients_missing
-    pairs = max(1, len(load.clients) * len(changes))
-    result.frames_per_client_change = frames / pairs
-    result.bytes_per_client_change = nbytes / pairs
-    result.frame_payload_median = {view: statistics.median(s) for view, s in sizes.items() if s}
-    for view in per_view:
+    result.missing_pairs = figures["missing_pairs"]
+    result.clients_missing = figures["clients_missing"]
+    result.frames_per_client_change = figures["frames_per_client_change"]
+    result.bytes_per_client_change = figures["bytes_per_client_change"]
+    result.frame_payload_median = {view: statistics.median(s) for view, s in figures["sizes"].items() if s}
+    for view in figures["sizes"]:
         sample = next((c for c in load.clients if c.view == view and c.events), None)
         if sample is not None:
             result.sample_frames[view] = load.stats.frames[sample.events[-1][2]].decode(errors="replace")[:600]
@@ -675,20 +874,27 @@ def analyse(result: FanoutResult, load: Load, t_from: float, t_to: float) -> Non
 
 def start_py_spy(
     args: argparse.Namespace, target: Target, label: str, workdir: Path, seconds: float
-) -> subprocess.Popen | None:
+) -> list[subprocess.Popen]:
+    """One py-spy per server process of the target (instances A and B of a cluster: `-A`, `-B` in the name)."""
     exe = Path(args.python).parent / "py-spy"
     if not exe.exists():
-        print("  (py-spy not found next to the interpreter: no profile)", flush=True)
-        return None
-    out = Path(args.py_spy) / f"fanout-{label}.txt"
-    out.parent.mkdir(parents=True, exist_ok=True)
+        found = shutil.which("py-spy")
+        if found is None:
+            print("  (py-spy found neither next to the interpreter nor on PATH: no profile)", flush=True)
+            return []
+        exe = Path(found)
     seconds = max(5, int(seconds))
-    print(f"  py-spy: {out} (collapsed stacks) for {seconds}s", flush=True)
-    # --gil: only the thread holding the GIL, i.e. where the one Python core goes; --nonblocking: the server
-    # is not paused to be sampled, so the profile does not slow what it measures.
-    argv = [str(exe), "record", "--gil", "--nonblocking", "-r", "100", "-f", "raw", "-o", str(out)]
-    argv += ["--pid", str(target.server.pid), "--duration", str(seconds)]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=(workdir / "py-spy.log").open("ab"))
+    out = []
+    for part_label, part in target.parts():
+        path = Path(args.py_spy) / f"fanout-{label}{'-' + part_label if part_label else ''}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"  py-spy: {path} (collapsed stacks) for {seconds}s", flush=True)
+        # --gil: only the thread holding the GIL, i.e. where the one Python core goes; --nonblocking: the server
+        # is not paused to be sampled, so the profile does not slow what it measures.
+        argv = [str(exe), "record", "--gil", "--nonblocking", "-r", "100", "-f", "raw", "-o", str(path)]
+        argv += ["--pid", str(part.server.pid), "--duration", str(seconds)]
+        out.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=(workdir / "py-spy.log").open("ab")))
+    return out
 
 
 def profile_summary(path: Path, top: int = 25) -> str:
@@ -720,18 +926,17 @@ def profile_summary(path: Path, top: int = 25) -> str:
     return "\n".join(out)
 
 
-def finish_py_spy(profiler: subprocess.Popen | None) -> None:
-    if profiler is None:
-        return
-    try:
-        profiler.wait(60)
-    except subprocess.TimeoutExpired:
-        profiler.kill()
-        profiler.wait(5)
-    path = Path(profiler.args[profiler.args.index("-o") + 1])
-    summary = profile_summary(path)
-    path.with_suffix(".summary.txt").write_text(summary + "\n")
-    print(f"  py-spy summary: {path.with_suffix('.summary.txt')}", flush=True)
+def finish_py_spy(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        try:
+            profiler.wait(60)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+            profiler.wait(5)
+        path = Path(profiler.args[profiler.args.index("-o") + 1])
+        summary = profile_summary(path)
+        path.with_suffix(".summary.txt").write_text(summary + "\n")
+        print(f"  py-spy summary: {path.with_suffix('.summary.txt')}", flush=True)
 
 
 def print_fanout(r: FanoutResult) -> None:
@@ -768,15 +973,27 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
     return best
 
 
-async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    watchers, joins, seconds = args.storm_watchers, args.storm_joins, args.storm_seconds
-    print(f"\n== storm: {joins} joins in {seconds:g}s while {watchers} watch ==", flush=True)
-    target = LiveBoard(args.python, args.htmx)
+async def run_storm(
+    args: argparse.Namespace,
+    workdir: Path,
+    target: Target | None = None,
+    backends: Any = None,
+    joins: int | None = None,
+) -> dict[str, Any]:
+    """The round-start storm against one LiveBoard (by default on SQLite) or a cluster: watchers and joins are
+    spread over its instances (join i through instance i mod k); snapshots and the capacities through the first."""
+    watchers, seconds = args.storm_watchers, args.storm_seconds
+    joins = joins or args.storm_joins[0]
+    target = target or LiveBoard(args.python, args.htmx)
+    parts: list[tuple[str, LiveBoard]] = target.parts()  # type: ignore[assignment]
+    lead = parts[0][1]
+    print(f"\n== storm on {target.name}: {joins} joins in {seconds:g}s while {watchers} watch ==", flush=True)
     await target.start(workdir)
+    servers = target.servers()
     load = Load(HOST, target.server.port)
-    out: dict[str, Any] = {"watchers": watchers, "joins": joins, "seconds": seconds}
+    out: dict[str, Any] = {"target": target.name, "watchers": watchers, "joins": joins, "seconds": seconds}
     try:
-        snap = await target.snapshot()
+        snap = await lead.snapshot()
         rounds = sorted(snap["rounds"], key=lambda r: (r.get("starts") or "", r["id"]))
         first = rounds[0]["id"]
         sessions = [s for s in snap["sessions"] if s["round_id"] == first]
@@ -784,22 +1001,39 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         for s in sessions:
             room = rooms[s["room_id"]]
             if room["capacity"] < s["present"] + joins:
-                await target.set_capacity(room, s["present"] + joins)
+                await lead.set_capacity(room, s["present"] + joins)
         t = time.perf_counter()
-        cookies = await target.participants(joins)
+        cookies = await lead.participants(joins)
         print(f"{joins} participants in {time.perf_counter() - t:.1f}s; sessions {[s['id'] for s in sessions]}")
-        snap = await target.snapshot()
+        snap = await lead.snapshot()
         v0 = snap["version"]
         initial = {s["id"]: s["present"] for s in snap["sessions"]}
-        views = views_for(watchers, args.screens)
-        ok, failed = await load.connect(
-            [(target.ws_path(view, v0), view) for view in views], v0, batch=args.batch, timeout=30
-        )
+        group_of: dict[int, str] = {}  # id(client) → its instance's label
+        ok = failed = 0
+        for (label, part), count in zip(parts, shares(watchers, len(parts)), strict=True):
+            first_client = len(load.clients)
+            opened, refused = await load.connect(
+                [(part.ws_path(view, v0), view) for view in views_for(count, args.screens)],
+                v0,
+                batch=args.batch,
+                timeout=30,
+                port=part.server.port,
+            )
+            ok, failed = ok + opened, failed + refused
+            group_of.update((id(c), label) for c in load.clients[first_client:])
         print(f"connected {ok} watchers, failed {failed}", flush=True)
         await asyncio.sleep(1.0)
         t_from = time.perf_counter()
-        cpu0, lcpu0 = target.server.cpu(), cpu_seconds()
-        profiler = start_py_spy(args, target, "storm", workdir, seconds + 5) if args.py_spy else None
+        cpu0, lcpu0, mcpu0 = [server.cpu() for server in servers], cpu_seconds(), machine_cpu()
+        rcpu0, pcpu0 = (backends.redis_cpu(), backends.postgres_cpu()) if backends else (math.nan, math.nan)
+        sampler = None
+        if lead.database_url and lead.database_url.startswith("postgresql"):
+            from cluster import LockSampler
+
+            sampler = LockSampler(lead.database_url)
+            await sampler.start()
+        label = "storm-" + target.name.replace(" ", "")
+        profiler = start_py_spy(args, target, label, workdir, seconds + 5) if args.py_spy else []
         sem = asyncio.Semaphore(args.storm_inflight or joins)
         replies: list[tuple[float, int, int, float]] = []
         log: list[tuple[int, int, float, float, int]] = []  # (join, session, start, reply ms, status)
@@ -807,13 +1041,15 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         async def one(i: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
             async with sem:
+                t0 = time.perf_counter()
                 try:
                     sid = sessions[i % len(sessions)]["id"]
-                    reply, version = await target.join(cookies[i], sid)
+                    reply, version = await parts[i % len(parts)][1].join(cookies[i], sid, timeout=JOIN_TIMEOUT)
                     replies.append((reply.t0, reply.status, version, reply.t1))
                     log.append((i, sid, reply.t0 - start, reply.t1 - reply.t0, reply.status))
                 except (OSError, TimeoutError) as exc:
-                    replies.append((time.perf_counter(), -1, -1, time.perf_counter()))
+                    # Sent at t0 all the same: "the last join" is the last request, answered or not.
+                    replies.append((t0, -1, -1, time.perf_counter()))
                     load.stats.errors.append(f"join {i}: {exc!r}")
 
         start = time.perf_counter() + 0.05
@@ -825,12 +1061,16 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         statuses: dict[str, int] = {}
         for r in replies:
             statuses[str(r[1])] = statuses.get(str(r[1]), 0) + 1
-        final_snap = await target.snapshot()
+        final_snap = await lead.snapshot()
         final = {s["id"]: s["present"] for s in final_snap["sessions"]}
         await load.quiet(2.0, limit=30)
-        cpu1, lcpu1 = target.server.cpu(), cpu_seconds()
+        cpu1, lcpu1, mcpu1 = [server.cpu() for server in servers], cpu_seconds(), machine_cpu()
+        rcpu1, pcpu1 = (backends.redis_cpu(), backends.postgres_cpu()) if backends else (math.nan, math.nan)
         wall = time.perf_counter() - t_from
         finish_py_spy(profiler)
+        if sampler is not None:
+            await sampler.stop()
+            out["postgres_activity"] = sampler.summary(start, t_last_reply)
         out.update(
             connect_failed=failed,
             statuses=statuses,
@@ -839,14 +1079,27 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             join_reply_ms=summary_ms([r[3] - r[0] for r in replies]),
             final_version=final_snap["version"],
             present_added=sum(final.values()) - sum(initial.values()),
-            server_cpu_s=cpu1 - cpu0,
+            server_cpu_s=sum(cpu1) - sum(cpu0),
+            server_cpu_each_s=[b - a for a, b in zip(cpu0, cpu1, strict=True)],
             load_cpu_s=lcpu1 - lcpu0,
+            redis_cpu_s=rcpu1 - rcpu0,
+            postgres_cpu_s=pcpu1 - pcpu0,
+            other_cores=(
+                (mcpu1 - mcpu0)
+                - (sum(cpu1) - sum(cpu0))
+                - (lcpu1 - lcpu0)
+                - sum(x for x in (rcpu1 - rcpu0, pcpu1 - pcpu0) if not math.isnan(x))
+            )
+            / max(1e-9, wall),
             storm_wall_s=wall,
             join_log=[(i, sid, round(t, 4), round(ms * 1000, 1), st) for i, sid, t, ms, st in sorted(log)],
-            rss_kb=target.server.rss_kb(),
+            rss_kb=sum(server.rss_kb() for server in servers),
         )
         parsed: dict[int, dict[int, int]] = {}
         converge: dict[str, list[float]] = {}
+        by_instance: dict[str, list[float]] = {}
+        rate_by_instance: dict[str, int] = {}
+        not_by_instance: dict[str, int] = {}
         not_converged: dict[str, int] = {}
         wrong_examples: list[str] = []
         max_rate: list[int] = []
@@ -880,7 +1133,10 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             frames_per_client.append(len(times))
             bytes_per_client.append(nbytes)
             max_rate.append(max_in_window(times))
+            label = group_of.get(id(client), "")
+            rate_by_instance[label] = max(rate_by_instance.get(label, 0), max_rate[-1])
             if at is None:
+                not_by_instance[label] = not_by_instance.get(label, 0) + 1
                 not_converged[client.view] = not_converged.get(client.view, 0) + 1
                 if len(wrong_examples) < 5:
                     wrong_examples.append(
@@ -888,7 +1144,14 @@ async def run_storm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     )
             else:
                 converge.setdefault(client.view, []).append(at - t_last)
+                by_instance.setdefault(label, []).append(at - t_last)
         all_conv = [x for values in converge.values() for x in values]
+        if len(parts) > 1:
+            out.update(
+                converged_by_instance={label: summary_ms(values) for label, values in sorted(by_instance.items())},
+                max_frames_in_1s_by_instance=dict(sorted(rate_by_instance.items())),
+                not_converged_by_instance=not_by_instance,
+            )
         out.update(
             converged={view: summary_ms(values) for view, values in converge.items()},
             converged_all=summary_ms(all_conv),
@@ -995,18 +1258,31 @@ def merge_storms(storms: list[dict[str, Any]]) -> dict[str, Any]:
             out[key] = statistics.median(s[key] for s in storms)
         elif isinstance(value, dict) and value and all(isinstance(v, int | float) for v in value.values()):
             keys = {k for s in storms for k in s.get(key, {})}
-            if key in ("statuses", "not_converged"):
+            if key in ("statuses", "not_converged", "not_converged_by_instance"):
                 out[key] = {k: sum(s.get(key, {}).get(k, 0) for s in storms) for k in sorted(keys)}
+            elif key == "max_frames_in_1s_by_instance":
+                out[key] = {k: max(s.get(key, {}).get(k, 0) for s in storms) for k in sorted(keys)}
             else:
                 out[key] = {k: statistics.median(s[key].get(k, float("nan")) for s in storms) for k in keys}
+        elif key == "converged_by_instance":
+            out[key] = {
+                label: {
+                    stat: statistics.median(s[key][label][stat] for s in storms if label in s.get(key, {}))
+                    for stat in figures
+                }
+                for label, figures in value.items()
+            }
+        elif key == "server_cpu_each_s":
+            out[key] = [statistics.median(s[key][i] for s in storms) for i in range(len(value))]
     out["max_frames_in_1s"] = max(s.get("max_frames_in_1s", 0) for s in storms)
     out["converged_max_each_run_ms"] = [s.get("converged_all", {}).get("max") for s in storms]
     out.pop("join_log", None)
     return out
 
 
-def storm_table(storm: dict[str, Any]) -> str:
+def _storm_rows(storm: dict[str, Any]) -> list[tuple[str, str]]:
     c = storm.get("converged_all", {})
+    nan = float("nan")
     rows = [
         (
             "watchers / joins / pacing",
@@ -1018,25 +1294,74 @@ def storm_table(storm: dict[str, Any]) -> str:
         ("joins actually sent over, s", f"{storm.get('joins_span_s', 0):.2f}"),
         ("join reply time max ms", f"{storm['join_reply_ms']['max']:.0f}"),
         ("last join's reply after its request, ms", f"{storm.get('last_reply_after_last_join_ms', 0):.0f}"),
-        ("every watcher exact, ms after the last join's request", f"{c.get('max', float('nan')):.0f}"),
+        ("every watcher exact, ms after the last join's request", f"{c.get('max', nan):.0f}"),
         (
             "the same, each run, ms",
-            " / ".join(f"{x:.0f}" for x in storm.get("converged_max_each_run_ms") or [c.get("max", float("nan"))]),
+            " / ".join(f"{x:.0f}" for x in storm.get("converged_max_each_run_ms") or [c.get("max", nan)]),
         ),
-        ("per watcher p50 / p99 ms", f"{c.get('p50', float('nan')):.0f} / {c.get('p99', float('nan')):.0f}"),
+        ("per watcher p50 / p99 ms", f"{c.get('p50', nan):.0f} / {c.get('p99', nan):.0f}"),
+    ]
+    by_instance = storm.get("converged_by_instance")
+    if by_instance:
+        rows.append(
+            (
+                "every watcher exact, by instance (" + " / ".join(by_instance) + "), ms",
+                " / ".join(f"{figures['max']:.0f}" for figures in by_instance.values()),
+            )
+        )
+    rows += [
         ("watchers not converged", json.dumps(storm.get("not_converged", {}))),
         ("most frames one client got in any 1 s", str(storm.get("max_frames_in_1s"))),
+    ]
+    if storm.get("max_frames_in_1s_by_instance"):
+        rates = storm["max_frames_in_1s_by_instance"]
+        rows.append(("the same, by instance (" + " / ".join(rates) + ")", " / ".join(str(r) for r in rates.values())))
+    rows.append(
         (
             "frames / bytes per watcher (median)",
             f"{storm['frames_per_client_p50']:.0f} / {storm['bytes_per_client_p50']:,.0f}",
-        ),
+        )
+    )
+    each = storm.get("server_cpu_each_s") or []
+    server = f"{storm.get('server_cpu_s', 0):.1f}"
+    if len(each) > 1:
+        server += " (" + " + ".join(f"{x:.1f}" for x in each) + ")"
+    rows.append(
         (
             "CPU during the storm, s: server / load process",
-            f"{storm.get('server_cpu_s', 0):.1f} / {storm.get('load_cpu_s', 0):.1f} "
-            f"(over {storm.get('storm_wall_s', 0):.1f} s)",
-        ),
-    ]
-    return "\n".join(["| storm | |", "| --- | ---: |"] + [f"| {k} | {v} |" for k, v in rows])
+            f"{server} / {storm.get('load_cpu_s', 0):.1f} (over {storm.get('storm_wall_s', 0):.1f} s)",
+        )
+    )
+    rows.append(("other CPU on the machine meanwhile, cores", f"{storm.get('other_cores', nan):.2f}"))
+    activity = storm.get("postgres_activity")
+    if activity:
+        rows.append(
+            (
+                "PostgreSQL statements running / waiting for a lock, mean (most)",
+                f"{activity['active_mean']:.1f} ({activity['active_max']:.0f}) / "
+                f"{activity['lock_waits_mean']:.1f} ({activity['lock_waits_max']:.0f})",
+            )
+        )
+    if not math.isnan(storm.get("postgres_cpu_s", nan)):
+        rows.append(
+            (
+                "CPU during the storm, s: PostgreSQL / Redis",
+                f"{storm['postgres_cpu_s']:.1f} / {storm.get('redis_cpu_s', nan):.2f}",
+            )
+        )
+    return rows
+
+
+def storm_table(*storms: dict[str, Any]) -> str:
+    """One column per storm (e.g. two instances, then one), the same rows for each."""
+    columns = [dict(_storm_rows(storm)) for storm in storms]
+    names: list[str] = []
+    for column in columns:
+        names += [name for name in column if name not in names]
+    head = "| storm | " + " | ".join(str(storm.get("target", "")) for storm in storms) + " |"
+    lines = [head, "| --- |" + " ---: |" * len(storms)]
+    lines += [f"| {name} | " + " | ".join(column.get(name, "–") for column in columns) + " |" for name in names]
+    return "\n".join(lines)
 
 
 # --- main --------------------------------------------------------------------------------------------------------
@@ -1068,7 +1393,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     }
     runs: list[tuple[FanoutResult | None, FanoutResult | None]] = []
     paired: list[dict[str, float]] = []
-    if not args.storm_only:
+    if not args.storm_only and not args.cluster_only:
         for n in args.clients:
             lives: list[FanoutResult] = []
             bases: list[FanoutResult] = []
@@ -1094,28 +1419,246 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     "baseline_runs": [_as_dict(r) for r in bases] if len(bases) > 1 else None,
                 }
             )
-    storm = None
-    if not args.baseline_only and not args.no_storm:
-        storms = [await run_storm(args, workdir) for _ in range(args.storm_repeat)]
-        storm = merge_storms(storms)
-        results["storm"] = storm
-        if len(storms) > 1:
-            results["storm_runs"] = storms
-    print("\n## Fan-out: one join, time from just before its POST to its frame at each client\n")
-    if args.repeat > 1:
-        print(
-            f"Medians of {args.repeat} runs per target, alternating; ratio = of the medians, paired ratio = median of"
-            " the run-by-run ratios; missing changes added up over the runs.\n"
-        )
+    merged_storms = []
+    if not args.baseline_only and not args.no_storm and not args.cluster_only:
+        for joins in args.storm_joins:
+            storms = [await run_storm(args, workdir, joins=joins) for _ in range(args.storm_repeat)]
+            merged_storms.append(merge_storms(storms))
+            results.setdefault("storms", []).append({"joins": joins, "storm": merged_storms[-1], "runs": storms})
     if runs:
+        print("\n## Fan-out: one join, time from just before its POST to its frame at each client\n")
+        if args.repeat > 1:
+            print(
+                f"Medians of {args.repeat} runs per target, alternating; ratio = of the medians, paired ratio = median"
+                " of the run-by-run ratios; missing changes added up over the runs.\n"
+            )
         print(table(runs, paired))
-    if storm:
+    for storm in merged_storms:
         print()
         print(storm_table(storm))
+    if args.cluster or args.cluster_only:
+        cluster = await run_cluster_suite(args, workdir)
+        results["cluster"] = cluster
+        print_cluster(cluster, args)
     code = results["code"]
     print(f"\ncode: {code['head']} + {code['changed_files']} changed files (app tree {code['tree_sha256']})")
     print(f"command: {results['command']}")
     return results
+
+
+# --- two instances on PostgreSQL and Redis ----------------------------------------------------------------------
+
+
+async def run_cluster_suite(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Per client count, `--repeat` times in turn: two instances relaying through Redis (clients half on each,
+    changes through A), one instance on the same PostgreSQL with `memory://` holding all the clients, and the
+    bare baseline; then `--storm-repeat` storms on the two instances and on the one, in turn. PostgreSQL and
+    Redis are started once; every LiveBoard run gets a fresh copy of the demo database."""
+    from cluster import Backends
+
+    backends = Backends(workdir)
+    await asyncio.wait_for(asyncio.to_thread(backends.start), 120)
+    out: dict[str, Any] = {"fanout": [], "postgres_port": backends.pg.port, "redis_port": backends.redis.port}
+
+    async def fresh() -> str:
+        return await asyncio.wait_for(asyncio.to_thread(backends.fresh_database), 120)
+
+    try:
+        if not args.storm_only:
+            for n in args.clients:
+                clusters: list[FanoutResult] = []
+                singles: list[FanoutResult] = []
+                bases: list[FanoutResult] = []
+                sizes = dict(args.frame_size)
+                for _ in range(args.repeat):
+                    url = await fresh()
+                    cluster = Cluster(args.python, args.htmx, url, backends.redis_url, args.instances)
+                    clusters.append(await run_fanout(cluster, n, args, workdir, backends))
+                    sizes.update({v: int(s) for v, s in clusters[-1].frame_payload_median.items()})
+                    single = LiveBoard(
+                        args.python, args.htmx, database_url=await fresh(), broadcast_url="memory://", name="1 instance"
+                    )
+                    singles.append(await run_fanout(single, n, args, workdir, backends))
+                    if not args.no_baseline:
+                        bases.append(await run_fanout(Baseline(args.python, sizes), n, args, workdir))
+                    await asyncio.wait_for(asyncio.to_thread(backends.drop_databases), 60)
+                out["fanout"].append(
+                    {
+                        "clients": n,
+                        "cluster": _as_dict(median_result(clusters)),
+                        "single": _as_dict(median_result(singles)),
+                        "baseline": _as_dict(median_result(bases)) if bases else None,
+                        "baseline_sizes": sizes,
+                        "cluster_runs": [_as_dict(r) for r in clusters],
+                        "single_runs": [_as_dict(r) for r in singles],
+                        "baseline_runs": [_as_dict(r) for r in bases],
+                        "paired_cluster_baseline": paired_ratios(clusters, bases),
+                        "paired_single_baseline": paired_ratios(singles, bases),
+                        "paired_cluster_single": paired_ratios(clusters, singles),
+                    }
+                )
+        for joins in [] if args.no_storm else args.storm_joins:
+            cluster_storms: list[dict[str, Any]] = []
+            single_storms: list[dict[str, Any]] = []
+            for _ in range(args.storm_repeat):
+                target: Target = Cluster(args.python, args.htmx, await fresh(), backends.redis_url, args.instances)
+                cluster_storms.append(await run_storm(args, workdir, target, backends, joins))
+                if not args.no_single_storm:
+                    target = LiveBoard(
+                        args.python, args.htmx, database_url=await fresh(), broadcast_url="memory://", name="1 instance"
+                    )
+                    single_storms.append(await run_storm(args, workdir, target, backends, joins))
+                await asyncio.wait_for(asyncio.to_thread(backends.drop_databases), 60)
+            entry: dict[str, Any] = {
+                "joins": joins,
+                "cluster": merge_storms(cluster_storms),
+                "cluster_runs": cluster_storms,
+            }
+            if single_storms:
+                entry.update(single=merge_storms(single_storms), single_runs=single_storms)
+            out.setdefault("storms", []).append(entry)
+    finally:
+        await asyncio.wait_for(asyncio.to_thread(backends.close), 120)
+    return out
+
+
+def _lat(figures: dict[str, Any] | None, stat: str) -> float:
+    if not figures:
+        return math.nan
+    return figures.get("latency", {}).get("all", {}).get(stat, math.nan)
+
+
+def redis_hop(runs: list[dict[str, Any]], a: str = "A", b: str = "B") -> dict[str, float]:
+    """Per measure, the median over the runs of (clients on B) − (clients on A): what the relay adds."""
+    out = {}
+    for stat in ("p50", "p95", "p99", "max"):
+        diffs = [_lat(r["instances"][b], stat) - _lat(r["instances"][a], stat) for r in runs if r["instances"]]
+        out[stat] = statistics.median(diffs) if diffs else math.nan
+    diffs = [r["instances"][b]["first_ms"] - r["instances"][a]["first_ms"] for r in runs if r["instances"]]
+    out["first"] = statistics.median(diffs) if diffs else math.nan
+    return out
+
+
+def cluster_tables(entry: dict[str, Any]) -> str:
+    """Per instance against the one instance holding all clients; then the whole system against the baseline."""
+    n = entry["clients"]
+    cluster, single, base = entry["cluster"], entry["single"] or {}, entry["baseline"] or {}
+    labels = list(cluster["instances"])
+    inst = cluster["instances"]
+
+    def per(figures: dict[str, Any], key: str) -> float:
+        if key.startswith("lat:"):
+            return _lat(figures, key[4:])
+        return figures.get(key, math.nan)
+
+    def single_value(key: str) -> float:
+        if key.startswith("lat:"):
+            return _lat(single, key[4:])
+        if key in ("rss_held_kb", "rss_idle_kb"):
+            return single.get(key, math.nan)
+        if key == "server_cpu_ms":
+            return single.get("row", {}).get("server CPU / change, ms", math.nan)
+        if key == "clients":
+            return single.get("clients", math.nan)
+        return single.get(key, math.nan)
+
+    measures = [
+        ("clients held", "clients", 1),
+        ("p50 ms", "lat:p50", 1),
+        ("p95 ms", "lat:p95", 1),
+        ("p99 ms", "lat:p99", 1),
+        ("max ms", "lat:max", 1),
+        ("first client ms (median over changes)", "first_ms", 1),
+        ("missing (client, change)", "missing_pairs", 1),
+        ("frames / client / change", "frames_per_client_change", 1),
+        ("server CPU / change, ms", "server_cpu_ms", 1),
+        ("server RSS held, MB", "rss_held_kb", 1024),
+        ("server RSS for the connections, MB", "rss_conn", 1024),
+    ]
+    head = (
+        f"| clients | measure | {' | '.join(f'instance {x}' for x in labels)} | {labels[-1]} − {labels[0]} "
+        f"| 1 instance, all {n:,} | {' | '.join(f'{x} / 1 instance' for x in labels)} |"
+    )
+    lines = [head, "| ---: | --- |" + " ---: |" * (2 * len(labels) + 2)]
+    for name, key, scale in measures:
+        if key == "rss_conn":
+            values = [(inst[x]["rss_held_kb"] - inst[x]["rss_idle_kb"]) / scale for x in labels]
+            one = (single_value("rss_held_kb") - single_value("rss_idle_kb")) / scale
+        else:
+            values = [per(inst[x], key) / scale for x in labels]
+            one = single_value(key) / scale
+        diff = values[-1] - values[0] if key.startswith("lat:") or key == "first_ms" else None
+        ratios = [_ratio(v, one) for v in values] if key not in ("missing_pairs",) else [None] * len(values)
+        lines.append(
+            f"| {n:,} | {name} | {' | '.join(fmt(v) for v in values)} | {fmt(diff) if diff is not None else '–'} "
+            f"| {fmt(one)} | {' | '.join(fmt(r) + '×' if r else '–' for r in ratios)} |"
+        )
+    hop = redis_hop(entry["cluster_runs"], labels[0], labels[-1])
+    lines.append("")
+    lines.append(
+        f"Redis hop at {n:,} ({labels[-1]} − {labels[0]}, median of the run-by-run differences): "
+        f"p50 {hop['p50']:+.1f} ms, p99 {hop['p99']:+.1f} ms, first client {hop['first']:+.1f} ms. "
+        f"The change's message reached a Redis subscriber {cluster.get('relay_ms', math.nan):.1f} ms after the "
+        f"request was sent ({cluster.get('relay_after_reply_ms', math.nan):+.1f} ms from its reply)."
+    )
+    lines.append("")
+    # The whole system.
+    crow, srow, brow = cluster.get("row", {}), single.get("row", {}), base.get("row", {})
+    pc, ps = entry.get("paired_cluster_baseline") or {}, entry.get("paired_single_baseline") or {}
+    lines += [
+        f"| clients | measure | {len(labels)} instances (all) | 1 instance | baseline | {len(labels)} inst. / baseline "
+        "| paired | 1 inst. / baseline | paired |",
+        "| ---: | --- |" + " ---: |" * 7,
+    ]
+    for key in (
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "missing (client, change)",
+        "HTTP reply of the change ms (median)",
+        "server CPU / change, ms",
+        "server RSS held, MB",
+        "load-process CPU / change, ms",
+        "other CPU on the machine meanwhile, cores",
+    ):
+        cv, sv, bv = crow.get(key), srow.get(key), brow.get(key)
+        ratio = key not in ("missing (client, change)", "other CPU on the machine meanwhile, cores")
+        cells = [
+            fmt(cv),
+            fmt(sv),
+            fmt(bv),
+            *(
+                [
+                    fmt(_ratio(cv, bv)) + "×" if _ratio(cv, bv) else "–",
+                    fmt(pc.get(key)) + "×" if pc.get(key) else "–",
+                    fmt(_ratio(sv, bv)) + "×" if _ratio(sv, bv) else "–",
+                    fmt(ps.get(key)) + "×" if ps.get(key) else "–",
+                ]
+                if ratio
+                else ["–"] * 4
+            ),
+        ]
+        lines.append(f"| {n:,} | {key} (all clients) | " + " | ".join(cells) + " |")
+    changes = max(1, len(cluster.get("changes", [])))
+    for key, label in (("redis_cpu_s", "Redis CPU / change, ms"), ("postgres_cpu_s", "PostgreSQL CPU / change, ms")):
+        cv = cluster.get(key, math.nan) / changes * 1000
+        sv = single.get(key, math.nan) / max(1, len(single.get("changes", []))) * 1000 if single else math.nan
+        lines.append(f"| {n:,} | {label} | {fmt(cv)} | {fmt(sv)} | – | – | – | – | – |")
+    return "\n".join(lines)
+
+
+def print_cluster(cluster: dict[str, Any], args: argparse.Namespace) -> None:
+    print("\n## Two instances on PostgreSQL and Redis, against one instance holding all the clients\n")
+    print(
+        f"Medians of {args.repeat} runs per client count (two instances, one, baseline in turn); changes through "
+        "instance A; per-instance figures are that instance's clients and process.\n"
+    )
+    for entry in cluster.get("fanout", []):
+        print(cluster_tables(entry))
+        print()
+    for entry in cluster.get("storms", []):
+        print(storm_table(*[s for s in (entry.get("cluster"), entry.get("single")) if s]))
+        print()
 
 
 def _as_dict(r: FanoutResult | None) -> dict[str, Any] | None:
@@ -1178,11 +1721,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=3, help="runs per client count and target; medians are shown")
     p.add_argument("--storm-repeat", type=int, default=3, help="storms; medians are shown, and the worst frame rate")
     p.add_argument("--storm-watchers", type=int, default=1000)
-    p.add_argument("--storm-joins", type=int, default=1000)
+    p.add_argument("--storm-joins", default="1000", help="joins per storm; several, comma-separated: storms of each")
     p.add_argument("--storm-seconds", type=float, default=5.0)
     p.add_argument(
         "--storm-inflight", type=int, default=0, help="most join requests in flight at once (default: no limit)"
     )
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="then two instances on PostgreSQL and Redis against one on PostgreSQL (and the baseline); their storms",
+    )
+    p.add_argument("--cluster-only", action="store_true", help="only the --cluster part")
+    p.add_argument("--instances", type=int, default=2, help="instances in the --cluster runs")
+    p.add_argument("--no-single-storm", action="store_true", help="--cluster: no one-instance storms to compare")
     p.add_argument("--quick", action="store_true", help="500 clients, 5 changes, a 300-join storm")
     p.add_argument("--python", default=sys.executable, help="interpreter for the servers")
     p.add_argument(
@@ -1196,9 +1747,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.clients, args.changes = "500", 5
-        args.storm_watchers, args.storm_joins, args.storm_seconds = 300, 300, 3.0
+        args.storm_watchers, args.storm_joins, args.storm_seconds = 300, "300", 3.0
         args.repeat = args.storm_repeat = 1
     args.clients = [int(x) for x in str(args.clients).split(",") if x.strip()]
+    args.storm_joins = [int(x) for x in str(args.storm_joins).split(",") if x.strip()]
     if not args.out:
         args.out = f"/tmp/fanout-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     return args

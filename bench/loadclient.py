@@ -327,10 +327,13 @@ class Load:
         timeout: float = 30.0,
         origin: bool = True,
         headers: str = "",
+        port: int | None = None,
     ) -> tuple[int, int]:
-        """Open one connection per (path, view), `batch` at a time; return (opened, failed)."""
+        """Open one connection per (path, view), `batch` at a time, to `port` (default: the load's); return
+        (opened, failed). One load can so hold the clients of several servers, in `clients` in connection order."""
         loop = asyncio.get_running_loop()
-        hostport = f"{self.host}:{self.port}"
+        port = port or self.port
+        hostport = f"{self.host}:{port}"
         origin_value = f"http://{hostport}" if origin else None
         specs = list(specs)
         ok = failed = 0
@@ -342,7 +345,7 @@ class Load:
 
             async def one(client: Client) -> bool:
                 try:
-                    await asyncio.wait_for(loop.create_connection(lambda: client, self.host, self.port), timeout)
+                    await asyncio.wait_for(loop.create_connection(lambda: client, self.host, port), timeout)
                     return await asyncio.wait_for(asyncio.shield(client.opened), timeout)
                 except (OSError, TimeoutError) as exc:
                     self.stats.errors.append(f"connect: {exc!r}")
