@@ -33,9 +33,12 @@ from liveboard.domain import items
 from liveboard.domain import series as series_domain
 from liveboard.models import Item, Meeting, Series
 from tests.conftest import HOST_PASSWORD, LiveServer, _serve
+from tests.live.test_browser import Pages, assert_not_reloaded, expect, live, mark_not_reloaded
 from tests.live.test_relay import wait_for
 from tests.live.test_websocket import WAIT, Watch
 from tests.servers import RedisServer
+
+from tests.live.test_browser import pages  # noqa: F401  isort: skip
 
 SLUG = "livetest"
 TITLE = '<b>Kø & "ventetid"</b>'
@@ -343,3 +346,23 @@ def test_a_series_screen_catches_up_when_redis_returns(
         write(a, lambda db, s: items.toggle_support(db, s, a_member(db, s), f.item_id))
         redis_server.start()
         on_b.until_true(lambda frame: support_in(frame, f.item_id) == 2, seconds=10)
+
+
+# --- in a browser ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_wall_screen_follows_support_and_discuss_now_in_a_browser(server: LiveServer, pages: Pages) -> None:  # noqa: F811
+    f = server.fixture  # type: ignore[attr-defined]
+    page = pages.open("series screen", {"width": 1920, "height": 1080})
+    page.goto(f"{server.url}/s/{SLUG}/screen")
+    live(page)
+    mark_not_reloaded(page)
+    server.wait_live(1)
+    write(server, lambda db, s: items.toggle_support(db, s, a_member(db, s), f.item_id))
+    expect(page.locator(f"#item-support-{f.item_id}")).to_have_text("1")
+    write(server, lambda db, s: items.discuss(db, s, f.meeting_id, f.item_id))
+    expect(page.locator("#series-current .current-title")).to_have_text("Lange svartider")
+    expect(page.locator(f"#agenda-item-{f.item_id}")).to_have_class(re.compile(r"\bcurrent\b"))
+    assert_not_reloaded(page)
+    assert pages.errors() == []
