@@ -258,6 +258,30 @@ def test_event_and_series_clients_hear_only_their_own_topic(server: LiveServer) 
         assert series_screen.quiet(0.4) == []
 
 
+def test_a_series_and_an_event_with_the_same_id_stay_apart(server: LiveServer) -> None:
+    """Channels are keyed by (scope, id): series 1 and event 1 are different topics."""
+    event = server.event()
+    same = server.rows(Series, Series.id == event.id)
+    if not same:
+        pytest.skip("no series with the demo event's id in this database")
+    slug = same[0].slug
+    series_url = server.url.replace("http://", "ws://") + f"/s/{slug}/ws?view=screen&lang=en&v="
+    event_url = server.url.replace("http://", "ws://") + "/e/demo/ws?view=screen&lang=en&v="
+    with ExitStack() as stack:
+        on_series = Watch(stack.enter_context(connect(series_url, origin=Origin(server.url))), f"series {slug}")
+        on_event = Watch(stack.enter_context(connect(event_url, origin=Origin(server.url))), "event demo")
+        on_series.until("series-agenda"), on_event.until("live-relay")
+        server.wait_live(2)
+        with server.app.state.db.write() as db:
+            items.propose(db, db.get(Series, event.id), None, {"title": "Samme nummer, anden kanal"})
+        on_series.until("Samme nummer, anden kanal")
+        assert on_event.quiet(0.4) == []
+        slot = server.slot(1, "Lokale 1")
+        joined = server.client().post(f"/e/demo/sessions/{slot.id}/join")
+        on_event.until(rf'data-v="{joined.headers["X-LiveBoard-Version"]}"')
+        assert on_series.quiet(0.4) == []
+
+
 def test_a_change_of_another_series_does_not_reach_this_one(server: LiveServer) -> None:
     other = create_series(server.app.state.db, "andenserie")
     with ExitStack() as stack:
