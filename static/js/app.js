@@ -27,6 +27,7 @@
   }
 
   function applyMarks() {
+    applySeriesMarks();
     var marks = document.getElementById("my-marks");
     if (!marks) return;
     var sessions = words(marks, "data-sessions");
@@ -38,6 +39,20 @@
       var on = interest.indexOf(li.getAttribute("data-pitch")) >= 0;
       var button = li.querySelector("button.interest");
       if (!button) return;
+      button.classList.toggle("on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+
+  // A dialogue series' page: which friction points this person supports, from #series-marks.
+  function applySeriesMarks() {
+    var marks = document.getElementById("series-marks");
+    if (!marks) return;
+    var support = words(marks, "data-support");
+    document.querySelectorAll(".series-item[data-item]").forEach(function (li) {
+      var button = li.querySelector(".support-button");
+      if (!button) return;
+      var on = support.indexOf(li.getAttribute("data-item")) >= 0;
       button.classList.toggle("on", on);
       button.setAttribute("aria-pressed", on ? "true" : "false");
     });
