@@ -164,9 +164,11 @@ def test_participant_cookie_is_set_on_the_session_page_too(server: LiveServer, c
 
 def tampered(value: str) -> list[str]:
     token, _, signature = value.rpartition(".")
-    flip = {"A": "B"}.get(signature[-1], "A")
+    # The first character, not the last: the last one of unpadded base64 carries bits that decoding ignores,
+    # so changing it may leave the very same signature.
+    flip = {"A": "B"}.get(signature[0], "A")
     return [
-        f"{token}.{signature[:-1]}{flip}",  # signature changed
+        f"{token}.{flip}{signature[1:]}",  # signature changed
         f"{token[:-1]}{'x' if token[-1] != 'x' else 'y'}.{signature}",  # token changed
         token,  # unsigned
         "",
