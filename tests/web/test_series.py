@@ -139,7 +139,11 @@ def test_carried_over_item_is_marked_and_closed_items_are_not_on_the_agenda(
     entry = re.search(rf'<li class="series-item([^"]*)" id="agenda-item-{dialogue.old}".*?</li>', page, re.S)
     assert entry is not None and "carried" in entry.group(1)
     assert "Carried over" in entry.group(0)
-    assert "Løst bøv" not in page
+    agenda = re.search(r'id="series-agenda".*?</ol>', page, re.S)
+    assert agenda is not None and "Løst bøv" not in agenda.group(0)
+    # A closed point is not on the agenda; the page says what became of it instead.
+    answers = re.search(r'id="series-log-short".*?</section>', page, re.S)
+    assert answers is not None and "Løst bøv" in answers.group(0)
 
 
 def test_agenda_orders_itself_by_support_ties_older_first(

@@ -88,6 +88,7 @@ def personal(db: Session, slug: str, token: str | None) -> dict[str, Any]:
         "agenda": agenda,
         "current_id": upcoming.current_item_id if upcoming is not None else None,
         "supported": items.supported_by(db, member),
+        "entries": items.log(db, series),
         "mine": [
             Mine(item, counts.get(item.id, 0), (history.get(item.id) or [None])[-1])  # type: ignore[arg-type]
             for item in reversed(own)
