@@ -32,7 +32,7 @@ from sqlmodel import Session
 from liveboard import i18n
 from liveboard.domain import items
 from liveboard.domain import series as series_domain
-from liveboard.domain.items import Entry
+from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
 from liveboard.exports import BOM, EXCEL_DELIMITER, neutralise
 from liveboard.models import ITEM_CLOSED, ITEM_OPEN, Meeting, Series, Step
 
@@ -169,14 +169,10 @@ def day(moment: datetime | None, timezone: str = "Europe/Copenhagen") -> str:
 
 
 def status_label(status: str) -> str:
-    from liveboard.web.views.series import STATUS_LABELS
-
     return i18n.gettext(STATUS_LABELS.get(status, status))
 
 
 def channel_label(channel: str) -> str:
-    from liveboard.web.views.series import CHANNEL_LABELS
-
     return i18n.gettext(CHANNEL_LABELS.get(channel, channel))
 
 

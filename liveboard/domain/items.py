@@ -37,6 +37,20 @@ from liveboard.models import (
 TITLE_MAX, STORY_MAX, SERVICE_MAX, ORGANISATION_MAX = 120, 1000, 80, 80
 STEP_TEXT_MAX, FORWARDED_TO_MAX, AUTHOR_MAX = 2000, 120, 80
 
+#: How statuses and channels read, on every page and in every export (translated where shown).
+STATUS_LABELS = {
+    "new": N_("New"),
+    "looking": N_("Being looked into"),
+    "forwarded": N_("Forwarded"),
+    "explained": N_("Explained"),
+    "changed": N_("Practice changed"),
+    "solved": N_("Solved"),
+    "unsolvable": N_("Cannot be solved"),
+    "reopened": N_("Reopened"),
+    "merged": N_("Merged with a similar point"),
+}
+CHANNEL_LABELS = {"digital": N_("Digital"), "physical": N_("Physical"), "both": N_("Digital and physical")}
+
 
 def get(db: Session, series: Series, item_id: object, *, field: str = "id") -> Item:
     try:

@@ -24,8 +24,7 @@ from sqlmodel import Session, col, select
 from liveboard import i18n
 from liveboard.domain import items
 from liveboard.domain import series as series_domain
-from liveboard.domain.errors import N_
-from liveboard.domain.items import Entry
+from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
 from liveboard.live.elements import Dirty, Element
 from liveboard.models import Item, Meeting, Series
 from liveboard.web.templating import ENV
@@ -35,17 +34,6 @@ VIEWS = ("phone", "screen", "host")
 #: Steps of the current item shown on the wall screen (its notes), newest first.
 LATEST_STEPS = 3
 
-STATUS_LABELS = {
-    "new": N_("New"),
-    "looking": N_("Being looked into"),
-    "forwarded": N_("Forwarded"),
-    "explained": N_("Explained"),
-    "changed": N_("Practice changed"),
-    "solved": N_("Solved"),
-    "unsolvable": N_("Cannot be solved"),
-    "reopened": N_("Reopened"),
-}
-CHANNEL_LABELS = {"digital": N_("Digital"), "physical": N_("Physical"), "both": N_("Digital and physical")}
 
 #: Change kinds that may change the agenda (which items, their order, their counts, their status).
 AGENDA = {"item", "support", "step", "agenda", "meeting", "current", "series", "import", "purge", "resync"}

@@ -18,7 +18,7 @@ from liveboard import i18n
 from liveboard.domain import items
 from liveboard.domain import series as series_domain
 from liveboard.domain.errors import N_, Invalid
-from liveboard.domain.items import Entry
+from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
 from liveboard.models import Agenda, Item, Meeting, Series, Step
 from liveboard.web import auth, htmx, ratelimit
 from liveboard.web.errors import FIELD_LABELS
@@ -32,18 +32,6 @@ LABELS = {
     "service": N_("Where (which service)"),
     "channel": N_("Digital or physical"),
     "organisation": N_("Organisation"),
-}
-CHANNEL_LABELS = {"digital": N_("Digital"), "physical": N_("Physical"), "both": N_("Digital and physical")}
-STATUS_LABELS = {
-    "new": N_("New"),
-    "looking": N_("Being looked into"),
-    "forwarded": N_("Forwarded"),
-    "explained": N_("Explained"),
-    "changed": N_("Practice changed"),
-    "solved": N_("Solved"),
-    "unsolvable": N_("Cannot be solved"),
-    "reopened": N_("Reopened"),
-    "merged": N_("Merged with a similar point"),
 }
 
 

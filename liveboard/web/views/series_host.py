@@ -19,12 +19,12 @@ from liveboard.domain import audit, items, validate
 from liveboard.domain import series as series_domain
 from liveboard.domain.changes import bump_series, reload
 from liveboard.domain.errors import N_, Conflict
+from liveboard.domain.items import STATUS_LABELS
 from liveboard.models import ITEM_CLOSED, ITEM_STEPS, Series
 from liveboard.web import auth, htmx
 from liveboard.web.errors import FIELD_LABELS
 from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
-from liveboard.web.views.series import STATUS_LABELS
 
 SERIES_LANGUAGES = ("da", "en")
 #: Names for the console's fields in error messages, where the shared table has none (it keeps its own).
