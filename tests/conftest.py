@@ -287,6 +287,8 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         lifespan="on",
+        # A connection a test left open must not keep the server from stopping.
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="liveboard-test-server", daemon=True)

@@ -46,6 +46,8 @@ IDLE_PING = 5.0
 PING_TIMEOUT = 2.0
 #: Changes waiting to be published while Redis is away; past this they become one resync per event.
 OUTBOX_MAX = 10_000
+#: The longest a shutdown waits for the Redis tasks and connections.
+STOP_TIMEOUT = 2.0
 #: A change that means "read everything again" (see `live.elements.Dirty`).
 RESYNC = "resync"
 
@@ -84,12 +86,15 @@ class RedisHub(Hub):
         ]
 
     async def stop(self) -> None:
+        """Bounded: an instance shutting down while Redis is unreachable must still stop."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), STOP_TIMEOUT)
         self._tasks = []
         if self._redis is not None:
-            await self._redis.aclose()
+            with contextlib.suppress(TimeoutError, RedisError, OSError):
+                await asyncio.wait_for(self._redis.aclose(), STOP_TIMEOUT)
             self._redis = None
         await super().stop()
 
