@@ -11,12 +11,8 @@ a request's would (the demo's series are not relied on).
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,15 +22,12 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
-from liveboard.app import create_app
-from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain import items
 from liveboard.domain import series as series_domain
 from liveboard.models import Item, Meeting, Series
-from tests.conftest import HOST_PASSWORD, LiveServer, _serve
+from tests.conftest import LiveServer
 from tests.live.test_browser import Pages, assert_not_reloaded, expect, live, mark_not_reloaded
-from tests.live.test_relay import wait_for
 from tests.live.test_websocket import WAIT, Watch
 from tests.servers import RedisServer
 
@@ -314,36 +307,18 @@ def test_a_new_meeting_and_its_close_move_the_screen_on(server: LiveServer) -> N
 
 
 @pytest.fixture
-def pair(
-    tmp_path: Path, demo_file: Path, redis_server: RedisServer, _stopping: list[threading.Thread]
-) -> Iterator[tuple[LiveServer, LiveServer]]:
-    shutil.copyfile(demo_file, tmp_path / "lb.db")
-    url = f"sqlite:///{tmp_path}/lb.db"
-    redis_server.start()
-    servers, stops = [], []
-    for _ in range(2):
-        app = create_app(Settings(database_url=url, broadcast_url=redis_server.url, admin_password=HOST_PASSWORD))
-        uv, thread, base = _serve(app)
-        servers.append(LiveServer(base, Database(url), app))
-        stops.append((uv, thread))
-    for server in servers:
-        wait_for(lambda s=server: s.app.state.hub.relaying, "the instance subscribed to Redis")
-    made = create_series(servers[0].app.state.db)
-    for server in servers:
+def series_pair(pair: tuple[LiveServer, LiveServer]) -> tuple[LiveServer, LiveServer]:
+    """The two instances of tests/live/conftest.py, with a series of the tests' own on their database."""
+    made = create_series(pair[0].app.state.db)
+    for server in pair:
         server.fixture = made  # type: ignore[attr-defined]
-    try:
-        yield servers[0], servers[1]
-    finally:
-        redis_server.start()
-        for server, (uv, thread) in zip(servers, stops, strict=True):
-            server.close()
-            uv.should_exit = True
-            _stopping.append(thread)
-            server.database.dispose()
+    return pair
 
 
-def test_a_series_change_on_one_instance_reaches_the_other_through_redis(pair: tuple[LiveServer, LiveServer]) -> None:
-    a, b = pair
+def test_a_series_change_on_one_instance_reaches_the_other_through_redis(
+    series_pair: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = series_pair
     f = a.fixture  # type: ignore[attr-defined]
     with ExitStack() as stack:
         on_b = watch(stack, b)
@@ -356,9 +331,9 @@ def test_a_series_change_on_one_instance_reaches_the_other_through_redis(pair: t
 
 
 def test_a_series_screen_catches_up_when_redis_returns(
-    pair: tuple[LiveServer, LiveServer], redis_server: RedisServer
+    series_pair: tuple[LiveServer, LiveServer], redis_server: RedisServer
 ) -> None:
-    a, b = pair
+    a, b = series_pair
     f = a.fixture  # type: ignore[attr-defined]
     with ExitStack() as stack:
         on_b = watch(stack, b)
