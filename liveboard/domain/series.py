@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from liveboard.domain import audit, validate
@@ -19,6 +20,8 @@ from liveboard.domain.errors import N_, Conflict, Invalid, NotFound
 from liveboard.models import ITEM_CLOSED, Agenda, Item, Meeting, Member, Series
 
 PLACE_MAX, ORGANISATIONS_MAX = 200, 2000
+TITLE_MAX, AUDIENCE_MAX, DESCRIPTION_MAX = 200, 200, 2000
+LANGUAGES = ("da", "en")
 
 
 def by_slug(db: Session, slug: str) -> Series:
@@ -30,6 +33,42 @@ def by_slug(db: Session, slug: str) -> Series:
 
 def all_series(db: Session) -> list[Series]:
     return list(db.exec(select(Series).order_by(Series.title)))
+
+
+def _series_fields(fields: dict[str, object]) -> dict[str, str]:
+    return {
+        "title": validate.text(fields.get("title"), "title", min_len=1, max_len=TITLE_MAX),
+        "audience": validate.text(fields.get("audience"), "audience", max_len=AUDIENCE_MAX),
+        "description": validate.text(fields.get("description"), "description", max_len=DESCRIPTION_MAX),
+    }
+
+
+def create(db: Session, fields: dict[str, object]) -> Series:
+    """A new dialogue series, from the hosts' index. Its address (slug) is for good: flyers print it."""
+    slug = validate.slug(fields.get("slug"))
+    values = _series_fields(fields)
+    language = validate.choice(fields.get("language") or "da", "language", LANGUAGES)
+    if db.exec(select(Series).where(Series.slug == slug)).first() is not None:
+        raise Conflict(N_("There is already a series at that address."), field="slug")
+    created = Series(slug=slug, language=language, **values)
+    try:
+        with db.begin_nested():  # two hosts creating the same address at once: one wins, the other is told
+            db.add(created)
+    except IntegrityError:
+        raise Conflict(N_("There is already a series at that address."), field="slug") from None
+    audit.record(db, None, "series.create", subject=f"series:{slug}")
+    return created
+
+
+def edit(db: Session, series: Series, fields: dict[str, object]) -> Series:
+    values = _series_fields(fields)
+    bump_series(db, series, "series")
+    series = reload(db, series) or series
+    for key, value in values.items():
+        setattr(series, key, value)
+    db.add(series)
+    audit.record(db, None, "series.edit", subject=f"series:{series.slug}")
+    return series
 
 
 def meetings(db: Session, series: Series) -> list[Meeting]:
@@ -143,8 +182,6 @@ def member_for(db: Session, series: Series, token: str) -> Member:
     found = member(db, series, token)
     if found is not None:
         return found
-    from sqlalchemy.exc import IntegrityError
-
     try:
         with db.begin_nested():
             created = Member(series_id=series.id, token=token)  # type: ignore[arg-type]

@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from liveboard.domain import audit, items, validate
+from liveboard.domain import items
 from liveboard.domain import series as series_domain
-from liveboard.domain.changes import bump_series, reload
-from liveboard.domain.errors import N_, Conflict
+from liveboard.domain.errors import N_
 from liveboard.domain.items import STATUS_LABELS
 from liveboard.models import ITEM_CLOSED, ITEM_STEPS, Series
 from liveboard.web import auth, htmx
@@ -26,7 +25,6 @@ from liveboard.web.errors import FIELD_LABELS
 from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
 
-SERIES_LANGUAGES = ("da", "en")
 #: Names for the console's fields in error messages, where the shared table has none (it keeps its own).
 for _field, _label in {
     "slug": N_("Address"),
@@ -41,7 +39,6 @@ for _field, _label in {
     "item_id": N_("Item"),
 }.items():
     FIELD_LABELS.setdefault(_field, _label)
-TITLE_MAX, AUDIENCE_MAX, DESCRIPTION_MAX = 200, 200, 2000
 
 
 def allowed_steps(status: str) -> tuple[str, ...]:
@@ -104,43 +101,10 @@ def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], 
 # --- the series itself ---------------------------------------------------------------------------------------------
 
 
-def _series_fields(fields: dict[str, object]) -> dict[str, str]:
-    return {
-        "title": validate.text(fields.get("title"), "title", min_len=1, max_len=TITLE_MAX),
-        "audience": validate.text(fields.get("audience"), "audience", max_len=AUDIENCE_MAX),
-        "description": validate.text(fields.get("description"), "description", max_len=DESCRIPTION_MAX),
-    }
-
-
-def create_series(db: Session, fields: dict[str, object]) -> Series:
-    """A new dialogue series, from the hosts' index. Its address (slug) is for good: flyers print it."""
-    slug = validate.slug(fields.get("slug"))
-    values = _series_fields(fields)
-    language = validate.choice(fields.get("language") or "da", "language", SERIES_LANGUAGES)
-    if db.exec(select(Series).where(Series.slug == slug)).first() is not None:
-        raise Conflict(N_("There is already a series at that address."), field="slug")
-    created = Series(slug=slug, language=language, **values)
-    db.add(created)
-    db.flush()
-    audit.record(db, None, "series.create", subject=f"series:{slug}")
-    return created
-
-
-def edit_series(db: Session, the_series: Series, fields: dict[str, object]) -> Series:
-    values = _series_fields(fields)
-    bump_series(db, the_series, "series")
-    the_series = reload(db, the_series) or the_series
-    for key, value in values.items():
-        setattr(the_series, key, value)
-    db.add(the_series)
-    audit.record(db, None, "series.edit", subject=f"series:{the_series.slug}")
-    return the_series
-
-
 async def create(request: Request) -> Response:
     auth.require_host(request)
     fields = await form(request)
-    created = await write(request, lambda db: create_series(db, fields).slug)
+    created = await write(request, lambda db: series_domain.create(db, fields).slug)
     return RedirectResponse(f"/s/{created}/host", status_code=303)
 
 
@@ -149,7 +113,7 @@ routes = [
     Route("/s/{series}/host", console_page),
     Route(
         "/s/{series}/host/series",
-        action(lambda db, s, f, p: edit_series(db, s, f), "series"),
+        action(lambda db, s, f, p: series_domain.edit(db, s, f), "series"),
         methods=["POST"],
     ),
     Route(
