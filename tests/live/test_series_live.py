@@ -26,12 +26,13 @@ from liveboard.db import Database
 from liveboard.domain import items
 from liveboard.domain import series as series_domain
 from liveboard.models import Item, Meeting, Series
+from tests.browser.harness import Pages, assert_not_reloaded, expect, live, mark_not_reloaded
 from tests.conftest import LiveServer
-from tests.live.test_browser import Pages, assert_not_reloaded, expect, live, mark_not_reloaded
 from tests.live.test_websocket import WAIT, Watch
 from tests.servers import RedisServer
 
-from tests.live.test_browser import pages  # noqa: F401  isort: skip
+# The browser fixtures, for the one browser test here.
+from tests.browser.conftest import chromium, pages  # noqa: F401  isort: skip
 
 SLUG = "livetest"
 TITLE = '<b>Kø & "ventetid"</b>'

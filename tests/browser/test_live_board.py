@@ -4,137 +4,39 @@ A wall screen, a phone and a host console, each in a browser context of its own,
 them. The screen follows what the phone and the host do without a reload; the phone keeps its own marks
 when shared fragments replace its board; a screen heals by itself after the server restarts.
 
-No browser is downloaded: Debian's `chromium` package is used (scripts/test.sh installs it on CI).
-Screenshots go to test-artifacts/ for humans.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
-from liveboard import ROOT
 from liveboard.models import Pitch
-from tests.conftest import HOST_PASSWORD, LiveServer
-
-ARTIFACTS = ROOT / "test-artifacts"
-SCREEN = {"width": 1920, "height": 1080}
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 900}
-#: Every wait in a page is bounded (ms).
-SHORT = 5000
+from tests.browser.harness import (
+    DESK,
+    PHONE,
+    SCREEN,
+    SHORT,
+    Pages,
+    RunPy,
+    assert_not_reloaded,
+    expect,
+    free_port,
+    live,
+    log_in,
+    mark_not_reloaded,
+    present,
+    screenshot,
+)
+from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
-
-# Counts the page's live connections, and records CSP violations: runs before any of the page's own scripts.
-INIT_SCRIPT = """
-window.__liveOpened = 0;
-window.__csp = [];
-document.addEventListener("htmx:ws:after:connection", function () { window.__liveOpened += 1; });
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
-
-class Pages:
-    """Browser contexts of their own (own cookies), and everything their pages said on the console."""
-
-    def __init__(self, browser: Any) -> None:
-        self.browser = browser
-        self.contexts: list[Any] = []
-        self.problems: list[str] = []
-        self.pages: list[Any] = []
-
-    def open(self, name: str, viewport: dict[str, int]) -> Any:
-        context = self.browser.new_context(viewport=viewport, locale="en-GB")
-        context.set_default_timeout(SHORT)
-        context.add_init_script(INIT_SCRIPT)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda message: self._console(name, message))
-        page.on("pageerror", lambda error: self.problems.append(f"{name}: pageerror: {error}"))
-        self.pages.append(page)
-        return page
-
-    def _console(self, name: str, message: Any) -> None:
-        text = message.text
-        if "Content Security Policy" in text or message.type == "error":
-            self.problems.append(f"{name}: console.{message.type}: {text}")
-
-    def errors(self, allowed: re.Pattern[str] | None = None) -> list[str]:
-        """Console errors, page errors and CSP violations, without favicon noise and what `allowed` matches."""
-        found = [p for p in self.problems if not re.search(r"favicon", p, re.I)]
-        for page in self.pages:
-            if not page.is_closed():
-                found += [f"CSP violation: {v}" for v in page.evaluate("window.__csp || []")]
-        return [p for p in found if not (allowed and allowed.search(p))]
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def pages(chromium: Any) -> Iterator[Pages]:
-    opened = Pages(chromium)
-    yield opened
-    opened.close()
-
-
-def live(page: Any, times: int = 1, seconds: float = 10.0) -> None:
-    """Wait until the page's live connection has opened (`times` times in all). Polled from here: the page's CSP
-    has no 'unsafe-eval', which `page.wait_for_function` needs to poll a predicate inside the page."""
-    deadline = time.monotonic() + seconds
-    while (opened := page.evaluate("window.__liveOpened")) < times:
-        assert time.monotonic() < deadline, f"the live connection opened {opened} times, not {times}"
-        page.wait_for_timeout(20)
-
-
-def mark_not_reloaded(page: Any) -> None:
-    page.evaluate("window.__marker = 1")
-
-
-def assert_not_reloaded(page: Any) -> None:
-    assert page.evaluate("window.__marker") == 1, "the page was reloaded"
-
-
-def screenshot(page: Any, name: str, full_page: bool = False) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"live-{name}.png"), full_page=full_page)
-
-
-def present(base_url: str, session_id: int) -> int:
-    sessions = httpx.get(f"{base_url}/api/events/demo", timeout=SHORT / 1000).json()["sessions"]
-    return next(s["present"] for s in sessions if s["id"] == session_id)
-
-
-def log_in(page: Any, base_url: str) -> None:
-    page.goto(f"{base_url}/host/login?next=/e/demo/host")
-    page.fill("#password", HOST_PASSWORD)
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/e/demo/host$"))
-
 
 # --- A: the screen follows the phone and the host -------------------------------------------------------------
 
@@ -252,54 +154,6 @@ def test_the_phone_keeps_its_marks_when_live_frames_replace_its_board(
 
 
 # --- B: a screen heals after the server restarts ---------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RunPy:
-    """`python run.py --port P` on a database file of its own, as the README starts it."""
-
-    def __init__(self, db_path: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "LIVEBOARD_DATABASE_URL": f"sqlite:///{db_path}",
-            "LIVEBOARD_ADMIN_PASSWORD": HOST_PASSWORD,
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "run.py", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        output = self.stop()
-        pytest.fail(f"run.py did not answer /healthz within 30 s:\n{output}")
-
-    def stop(self) -> str:
-        """SIGINT, as Ctrl-C; the output."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        assert self.process.stdout is not None
-        return self.process.stdout.read()
 
 
 def test_the_wall_screen_heals_after_the_server_restarts(tmp_path: Path, demo_file: Path, pages: Pages) -> None:

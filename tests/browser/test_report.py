@@ -14,11 +14,8 @@ import httpx
 import pytest
 
 from liveboard.models import Note
+from tests.browser.harness import DESK, PHONE, SHORT, Pages, expect, live, mark_not_reloaded
 from tests.conftest import LiveServer
-from tests.live.test_browser import DESK, PHONE, SHORT, Pages, expect, live, mark_not_reloaded
-
-# The browser tests' fixtures: a Pages holder for each test.
-from tests.live.test_browser import pages  # noqa: F401  isort: skip
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +28,7 @@ def note_from_a_phone(server: LiveServer, text: str) -> Note:
     return server.rows(Note)[-1]
 
 
-def test_an_open_report_follows_the_evening(server: LiveServer, pages: Pages) -> None:  # noqa: F811
+def test_an_open_report_follows_the_evening(server: LiveServer, pages: Pages) -> None:
     report = pages.open("report", DESK)
     report.goto(f"{server.url}/e/demo/report?lang=en")
     live(report)
@@ -58,7 +55,7 @@ def test_an_open_report_follows_the_evening(server: LiveServer, pages: Pages) ->
     assert pages.errors() == []
 
 
-def test_the_report_reads_on_a_phone(server: LiveServer, pages: Pages) -> None:  # noqa: F811
+def test_the_report_reads_on_a_phone(server: LiveServer, pages: Pages) -> None:
     phone = pages.open("phone", PHONE)
     phone.goto(f"{server.url}/e/demo/report?lang=en")
     live(phone)
@@ -74,7 +71,7 @@ def test_the_report_reads_on_a_phone(server: LiveServer, pages: Pages) -> None: 
     assert pages.errors() == []
 
 
-def test_printing_hides_the_controls(server: LiveServer, pages: Pages, client: httpx.Client) -> None:  # noqa: F811
+def test_printing_hides_the_controls(server: LiveServer, pages: Pages, client: httpx.Client) -> None:
     page = pages.open("print", DESK)
     page.goto(f"{server.url}/e/demo/report?lang=en")
     page.emulate_media(media="print")
