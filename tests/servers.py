@@ -233,11 +233,14 @@ class PostgresServer:
         self.start(timeout)
 
     def kill(self) -> None:
-        """A crash: SIGKILL to the postmaster and every backend, no shutdown. `start()` recovers from the WAL."""
+        """A crash: SIGKILL to the postmaster, no shutdown. `start()` recovers from the WAL.
+
+        Each backend makes itself a process group leader (`setsid()` in InitPostmasterChild), so the signal reaches
+        the postmaster's own group only; the backends see the postmaster die through its death pipe and exit."""
         pid = self.pid()
         if pid is None:
             return
-        # pg_ctl starts the postmaster in a session of its own; its backends share its process group.
+        # pg_ctl starts the postmaster in a session of its own.
         os.killpg(pid, signal.SIGKILL)
         deadline = time.monotonic() + TIMEOUT
         while _group_alive(pid) and time.monotonic() < deadline:
