@@ -11,6 +11,8 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from liveboard.domain.errors import N_
+
 LOGIN = parse("10/minute")
 PITCH = parse("20/minute")
 #: A venue's wifi puts hundreds of phones behind one address: this only stops a script that drops cookies.
@@ -24,7 +26,7 @@ class Limiter:
     def hit(self, item: RateLimitItem, *keys: str) -> None:
         """Count one attempt; past the limit, refuse with 429 and say when to try again."""
         if not self.limiter.hit(item, *keys):
-            raise HTTPException(429, "Too many attempts. Wait a minute and try again.")
+            raise HTTPException(429, N_("Too many attempts. Wait a minute and try again."))
 
 
 def client_key(request: Request) -> str:
