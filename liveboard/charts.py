@@ -34,7 +34,9 @@ def in_round(curve: Curve, starts: datetime, ends: datetime) -> Curve:
 
 def peak_text(curve: Curve, timezone: str) -> str:
     """The peak said in words in the current language ("peak 24 at 19.03"): the chart's label and accessible name."""
-    return i18n.gettext("peak {count} at {time}").format(count=curve.peak, time=i18n.time(curve.peak_at, timezone))
+    return i18n.gettext("peak {count} at {time}").format(
+        count=i18n.number(curve.peak), time=i18n.time(curve.peak_at, timezone)
+    )
 
 
 @dataclass(frozen=True)

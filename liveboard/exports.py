@@ -18,10 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date
 from sqlmodel import Session
 
 from liveboard import charts, i18n
@@ -80,8 +77,7 @@ def when(event: Event) -> str:
     """The evening's date and hours, as a reader says them: "12. marts 2026, 18.30–21.40"."""
     if event.starts is None:
         return ""
-    zone = ZoneInfo(event.timezone)
-    day = format_date(event.starts.astimezone(zone).date(), format="long", locale=Locale.parse(i18n.current.get()))
+    day = i18n.date(event.starts, event.timezone, "long")
     hours = i18n.time(event.starts, event.timezone)
     if event.ends is not None:
         hours += "–" + i18n.time(event.ends, event.timezone)

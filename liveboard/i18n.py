@@ -2,6 +2,13 @@
 
 The language of the current request or render lives in a context variable, so templates, error messages and
 fragments rendered for the live layer all ask the same place.
+
+Everything a person reads that is a date, a time or a number goes through the helpers at the end of this module
+(templates have them as the filters `time`, `datetime`, `date`, `long_date` and `number`): Babel formats it for
+the current language ("23. nov. 2026", "19.30", "1.234" in Danish; "23 Nov 2026", "19:30", "1,234" in English),
+and times are shown in the event's or the series' own time zone (`Event.timezone`, `Series.timezone`; both
+default to Europe/Copenhagen, `DEFAULT_TIMEZONE`). Machine values (`<time datetime>`, exports' JSON and CSV)
+stay ISO 8601.
 """
 
 from __future__ import annotations
@@ -10,21 +17,24 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import format_time as babel_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("da", "en")
 DEFAULT = "da"
+#: The time zone of an event or series that does not say (the models' default too).
+DEFAULT_TIMEZONE = "Europe/Copenhagen"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 current: ContextVar[str] = ContextVar("lang", default=DEFAULT)
@@ -81,21 +91,54 @@ def pgettext(context: str, message: str) -> str:
     return translations(current.get()).pgettext(context, message)
 
 
-def local(moment: datetime | None, timezone: str) -> datetime | None:
-    return None if moment is None else moment.astimezone(ZoneInfo(timezone))
+#: The Babel locale that formats dates, times and numbers for each language. English is British English: a
+#: 24-hour clock and the day before the month ("23 Nov 2026, 19:30"), as readers in Denmark expect.
+FORMATS = {"da": "da_DK", "en": "en_GB"}
 
 
-def time(moment: datetime | None, timezone: str = "Europe/Copenhagen") -> str:
+def locale() -> Locale:
+    return Locale.parse(FORMATS.get(current.get(), current.get()))
+
+
+def local(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> datetime | None:
+    """The moment on the clocks of `timezone`; a naive one (as some drivers hand them back) is read as UTC."""
     if moment is None:
-        return ""
-    return babel_time(moment, format="short", tzinfo=ZoneInfo(timezone), locale=Locale.parse(current.get()))
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone or DEFAULT_TIMEZONE))
 
 
-def date_time(moment: datetime | None, timezone: str = "Europe/Copenhagen", format: str = "medium") -> str:
-    if moment is None:
-        return ""
-    return babel_datetime(moment, format=format, tzinfo=ZoneInfo(timezone), locale=Locale.parse(current.get()))
+def time(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The time of day: "19.30" (da), "19:30" (en)."""
+    at = local(moment, timezone)
+    return "" if at is None else babel_time(at, format="short", locale=locale())
 
 
-def number(value: int | float) -> str:
-    return format_decimal(value, locale=Locale.parse(current.get()))
+def date_time(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE, format: str = "medium") -> str:
+    """Day and time: "23. nov. 2026 19.30.00" (da, medium); short: "23.11.2026 19.30" (da), "23/11/2026, 19:30"
+    (en)."""
+    at = local(moment, timezone)
+    return "" if at is None else babel_datetime(at, format=format, tzinfo=at.tzinfo, locale=locale())
+
+
+def date(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE, format: str = "medium") -> str:
+    """The day, as it is on the clocks of `timezone`: "23. nov. 2026" (da), "23 Nov 2026" (en); format "long"
+    gives "23. november 2026", "full" "mandag den 23. november 2026"."""
+    at = local(moment, timezone)
+    return "" if at is None else babel_date(at.date(), format=format, locale=locale())
+
+
+def long_date(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """A meeting's day as people say it: "mandag den 7. december 2026", "Monday, 7 December 2026"."""
+    return date(moment, timezone, "full")
+
+
+def number(value: int | float | None) -> str:
+    """A count or measure, grouped for the language: "1.234" (da), "1,234" (en); decimals "3,5" / "3.5"."""
+    return "" if value is None else format_decimal(value, locale=locale())
+
+
+def percent(value: float) -> str:
+    """A share of 1 as a percentage: "45 %" (da), "45%" (en)."""
+    return format_percent(value, locale=locale())

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
 from sqlmodel import Session
 
 from liveboard import i18n
@@ -162,10 +160,7 @@ def median_days(logs: Iterable[SeriesLog]) -> float | None:
 
 def day(moment: datetime | None, timezone: str = "Europe/Copenhagen") -> str:
     """A date as a reader says it ("11. dec. 2025"), in the series' time zone."""
-    local = i18n.local(aware(moment), timezone)
-    if local is None:
-        return ""
-    return format_date(local.date(), format="medium", locale=Locale.parse(i18n.current.get()))
+    return i18n.date(aware(moment), timezone)
 
 
 def status_label(status: str) -> str:

@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from babel import Locale
-from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from liveboard import i18n
@@ -45,8 +43,7 @@ MEETING = {"meeting", "series", "import", "purge", "resync"}
 
 def series_day(moment: datetime | None, timezone: str) -> str:
     """A meeting's day as people say it ("onsdag den 16. december 2026"), in the series' time zone."""
-    local = i18n.local(moment, timezone)
-    return "" if local is None else format_date(local, format="full", locale=Locale.parse(i18n.current.get()))
+    return i18n.long_date(moment, timezone)
 
 
 ENV.filters["series_day"] = series_day

@@ -20,9 +20,25 @@ ENV = jinja2.Environment(
     auto_reload=False,
 )
 ENV.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
+_plural = ENV.globals["ngettext"]
+
+
+@jinja2.pass_context
+def _ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+    """ngettext whose `%(num)s` is the count formatted for the language ("1.234 noter"), like `number`."""
+    variables.setdefault("num", i18n.number(num))
+    return _plural(context, singular, plural, num, **variables)
+
+
+ENV.globals["ngettext"] = _ngettext
+# Dates, times and numbers a person reads: Babel, for the current language and the given time zone (see i18n).
 ENV.filters["time"] = i18n.time
 ENV.filters["datetime"] = i18n.date_time
+ENV.filters["date"] = i18n.date
+ENV.filters["long_date"] = i18n.long_date
+ENV.filters["day"] = i18n.date
 ENV.filters["number"] = i18n.number
+ENV.filters["percent"] = i18n.percent
 ENV.filters["local_input"] = lambda moment, timezone: i18n.local(moment, timezone).strftime("%Y-%m-%dT%H:%M")
 ENV.globals["lang"] = i18n.current.get
 ENV.globals["LANGUAGES"] = i18n.LANGUAGES

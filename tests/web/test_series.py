@@ -102,8 +102,8 @@ def test_page_shows_the_series_and_its_coming_meeting(
     for text in ("Dialogmøde med seniorerne", "Repræsentanter for seniorerne i byen", "Hvor møder I bøv?"):
         assert text in page
     # Scheduled for 16:30 in Copenhagen on Tuesday 5 March 2030 (15:30 UTC), and shown as such.
-    assert "Tuesday, March 5, 2030" in page
-    assert "4:30\u202fPM" in page or "4:30 PM" in page
+    assert "Tuesday, 5 March 2030" in page
+    assert "at 16:30" in page
     assert 'datetime="2030-03-05T15:30:00+00:00"' in page
     assert "Borgerservice, mødelokale 2" in page
     assert "<li>Ældresagen</li>" in page and "<li>Danske Seniorer</li>" in page

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -37,10 +35,7 @@ LABELS = {
 
 def long_date(moment: datetime | None, timezone: str = "Europe/Copenhagen") -> str:
     """A meeting's day as people say it ("mandag den 7. december 2026"), in the series' time zone."""
-    local = i18n.local(moment, timezone)
-    if local is None:
-        return ""
-    return format_date(local, format="full", locale=Locale.parse(i18n.current.get()))
+    return i18n.long_date(moment, timezone)
 
 
 ENV.filters.setdefault("long_date", long_date)
