@@ -63,7 +63,7 @@ def test_nobody_no_curve() -> None:
 
 
 def at(minutes: int, lang: str = "en") -> str:
-    """A time in the round as the report says it (Babel's, with its narrow no-break space in English)."""
+    """A time in the round as the report says it (Babel's, for the language)."""
     with i18n.using(lang):
         return i18n.time(T0 + timedelta(minutes=minutes), ZONE)
 

@@ -70,8 +70,20 @@ NOT_WORDS = [
     (re.compile(r'[\w-]+="[^"]*"'), "attributes a macro writes into a tag"),
 ]
 
-#: Attributes a person reads (or hears, from a screen reader).
-VISIBLE_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label", "aria-description"}
+#: Attributes a person reads (or hears, from a screen reader); `label` names an <optgroup> or <option>, and
+#: `data-template` is the text app.js writes into a counter ("Characters left: {left}").
+VISIBLE_ATTRIBUTES = {
+    "placeholder",
+    "title",
+    "alt",
+    "label",
+    "aria-label",
+    "aria-description",
+    "aria-roledescription",
+    "aria-valuetext",
+    "aria-placeholder",
+    "data-template",
+}
 
 _JINJA = re.compile(
     r"\{#.*?#\}"  # comments
