@@ -24,10 +24,11 @@ _plural = ENV.globals["ngettext"]
 
 
 @jinja2.pass_context
-def _ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
-    """ngettext whose `%(num)s` is the count formatted for the language ("1.234 noter"), like `number`."""
-    variables.setdefault("num", i18n.number(num))
-    return _plural(context, singular, plural, num, **variables)
+def _ngettext(context: Any, singular: str, plural: str, count: int, /, **variables: Any) -> str:
+    """ngettext whose `%(num)s` is the count formatted for the language ("1.234 noter"), like `number`; a
+    template may pass `num=` itself (a median of 2.5 days chooses the plural by 2 and shows "2,5")."""
+    variables.setdefault("num", i18n.number(count))
+    return _plural(context, singular, plural, count, **variables)
 
 
 ENV.globals["ngettext"] = _ngettext

@@ -68,6 +68,21 @@ def test_a_plural_count_in_a_template_is_grouped(lang: str, expected: str) -> No
         assert template.render(n=1234) == expected
 
 
+@pytest.mark.parametrize(
+    ("lang", "median", "expected"),
+    [
+        ("da", 1, "Mediantid fra rejst til lukket: 1 dag."),
+        ("da", 2.5, "Mediantid fra rejst til lukket: 2,5 dage."),
+        ("en", 1, "Median time from raised to closed: 1 day."),
+        ("en", 1234, "Median time from raised to closed: 1,234 days."),
+    ],
+)
+def test_the_median_time_to_close_in_words(lang: str, median: float, expected: str) -> None:
+    with i18n.using(lang):
+        page = render("_slog_counts.html", counts={}, statuses=[], status=None, page_path="/s", median=median)
+    assert expected in text(page)
+
+
 @pytest.mark.parametrize(("lang", "expected"), [("da", "1.001/1.234"), ("en", "1,001/1,234")])
 def test_a_headcount_is_grouped(lang: str, expected: str) -> None:
     cell = SimpleNamespace(present=1001, full=False, room=SimpleNamespace(capacity=1234), session=SimpleNamespace(id=7))
