@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
 # Debian packages the tests need (space-separated), e.g. chromium postgresql redis-server.
-APT_PACKAGES="chromium postgresql redis-server nginx-light openssl"
+APT_PACKAGES="chromium postgresql redis-server nginx-light openssl npm"
 
 # Installed automatically only on CI or when we are root with apt-get: never touch a
 # developer's machine behind their back.
@@ -37,6 +37,31 @@ ensure_apt_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 ensure_apt_packages
+
+# axe-core (npm, pinned in package-lock.json with its integrity) for tests/browser/test_accessibility.py. Installed
+# again only when package-lock.json changed since the last install (a stamp named after its sha256, as setup.sh
+# stamps pip installs). No npm: a failure on CI, a loud skip of the accessibility checks elsewhere.
+ensure_axe() {
+    local lock_sha stamp
+    lock_sha="$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("package-lock.json", "rb").read()).hexdigest())')"
+    stamp="node_modules/.installed-$lock_sha"
+    if [ -e node_modules/axe-core/axe.min.js ] && [ -e "$stamp" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        if [ "${CI:-}" = "true" ]; then
+            echo "error: npm is missing on CI: the accessibility tests need axe-core from package-lock.json (install Debian's npm)" >&2
+            exit 1
+        fi
+        echo "!!! npm not found: axe-core is not installed, the accessibility checks will be SKIPPED. Install npm to run them. !!!" >&2
+        return 0
+    fi
+    echo "installing axe-core from package-lock.json (npm ci)"
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    rm -f node_modules/.installed-*
+    touch "$stamp"
+}
+ensure_axe
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
