@@ -5,6 +5,7 @@ A pure ASGI middleware: it sees WebSocket handshakes too, and costs nothing per 
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,6 +28,11 @@ SECURITY_HEADERS = [
 ]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 LANG_COOKIE = "lb_lang"
+#: The phone's large-text mode: `?text=large` / `?text=normal`, remembered like the language. Anything else is
+#: ignored. Read by the templates (base.html puts a class on <html>), which render outside any request object.
+TEXT_COOKIE = "lb_text"
+TEXT_SIZES = ("normal", "large")
+text_size: ContextVar[str] = ContextVar("text_size", default="normal")
 
 
 def same_origin(headers: Headers, allowed: set[str]) -> bool:
@@ -43,13 +49,26 @@ def language(scope: Scope, headers: Headers) -> tuple[str, str | None]:
     chosen = i18n.pick(asked)
     if chosen:
         return chosen, chosen
+    remembered = i18n.pick(_cookie(headers, LANG_COOKIE))
+    return remembered or i18n.DEFAULT, None
+
+
+def text(scope: Scope, headers: Headers) -> tuple[str, str | None]:
+    """The page's text size, and the one to remember when `?text=` asked for a known size."""
+    asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("text", [None])[0]
+    if asked in TEXT_SIZES:
+        return asked, asked
+    remembered = _cookie(headers, TEXT_COOKIE)
+    return (remembered if remembered in TEXT_SIZES else "normal"), None
+
+
+def _cookie(headers: Headers, name: str) -> str | None:
     cookie = SimpleCookie()
     try:
         cookie.load(headers.get("cookie", ""))
     except Exception:
-        return i18n.DEFAULT, None
-    remembered = i18n.pick(cookie[LANG_COOKIE].value) if LANG_COOKIE in cookie else None
-    return remembered or i18n.DEFAULT, None
+        return None
+    return cookie[name].value if name in cookie else None
 
 
 class Guard:
@@ -63,6 +82,7 @@ class Guard:
             return
         headers = Headers(scope=scope)
         lang, remember = language(scope, headers)
+        size, remember_size = text(scope, headers) if scope["type"] == "http" else ("normal", None)
         scope.setdefault("state", {})["lang"] = lang
         cross_site = (
             (scope["type"] == "http" and scope["method"] in UNSAFE_METHODS) or scope["type"] == "websocket"
@@ -84,10 +104,14 @@ class Guard:
                 scope["state"][PROTOCOL_KEY] = protocol_of(send)
                 await self.app(scope, receive, send)
             else:
-                await self.app(scope, receive, self._with_headers(scope, send, remember))
+                token = text_size.set(size)
+                try:
+                    await self.app(scope, receive, self._with_headers(scope, send, remember, remember_size))
+                finally:
+                    text_size.reset(token)
 
     @staticmethod
-    def _with_headers(scope: Scope, send: Send, remember: str | None) -> Send:
+    def _with_headers(scope: Scope, send: Send, remember: str | None, remember_size: str | None = None) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -99,6 +123,10 @@ class Guard:
                         headers.raw.append((key, value))
                 if remember:
                     headers.append("set-cookie", f"{LANG_COOKIE}={remember}; Path=/; Max-Age=31536000; SameSite=Lax")
+                if remember_size:
+                    headers.append(
+                        "set-cookie", f"{TEXT_COOKIE}={remember_size}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+                    )
             await send(message)
 
         return wrapped

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from liveboard import ROOT, i18n
+from liveboard.web.security import text_size
 
 ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(ROOT / "templates"),
@@ -43,6 +44,8 @@ ENV.filters["percent"] = i18n.percent
 ENV.filters["local_input"] = lambda moment, timezone: i18n.local(moment, timezone).strftime("%Y-%m-%dT%H:%M")
 ENV.globals["lang"] = i18n.current.get
 ENV.globals["LANGUAGES"] = i18n.LANGUAGES
+# "large" when this browser chose the large-text mode (?text=large, remembered in a cookie by web.security).
+ENV.globals["text_size"] = text_size.get
 
 
 def markdown_text(value: object) -> str:

@@ -52,7 +52,10 @@ async def my_evening(request: Request) -> Response:
     """This person's "where do I go now" region, fetched again by the page when the programme changes."""
     token = auth.participant_token(request)
     context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
-    return HTMLResponse(render("_my_evening.html", request=request, **context))
+    if htmx.is_htmx(request):
+        return HTMLResponse(render("_my_evening.html", request=request, **context))
+    # Opened as a page (a bookmark, a shared link): the same region, in a page of its own.
+    return page(request, "me.html", **context)
 
 
 async def session_page(request: Request) -> Response:
