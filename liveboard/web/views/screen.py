@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from liveboard import qr
+from liveboard import i18n, qr
 from liveboard.domain import board, events
 from liveboard.domain.errors import N_, NotFound
 from liveboard.web.requests import now, read
@@ -18,6 +18,8 @@ from liveboard.web.urls import public_base, short
 
 #: Five rows of rooms stay readable from five metres on 1080 lines; more rooms page by themselves.
 ROOMS_PER_PAGE = 5
+#: The QR code's text alternative, for anyone who cannot see it (the address is printed under it).
+QR_TITLE = N_("QR code that opens this page on your phone")
 
 
 def pages(items: list[Any], size: int) -> list[list[Any]]:
@@ -47,13 +49,20 @@ async def screen(request: Request) -> Response:
     if "room" in context:
         cell = context["now_cell"] or context["next_cell"]
         target = f"{base}/e/{slug}/sessions/{cell.session.id}" if cell else f"{base}/e/{slug}"
-        return page(request, "door.html", qr=qr.svg(target), url=target, short_url=short(target), **context)
+        return page(
+            request,
+            "door.html",
+            qr=qr.svg(target, i18n.gettext(QR_TITLE)),
+            url=target,
+            short_url=short(target),
+            **context,
+        )
     phone_url = f"{base}/e/{slug}"
     room_pages = pages(context["board"].rooms, ROOMS_PER_PAGE)
     return page(
         request,
         "screen.html",
-        qr=qr.svg(phone_url),
+        qr=qr.svg(phone_url, i18n.gettext(QR_TITLE)),
         url=phone_url,
         short_url=short(phone_url),
         pages=room_pages,

@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from liveboard import qr
+from liveboard import i18n, qr
 from liveboard.domain import series as series_domain
 from liveboard.live import series as series_live
 from liveboard.web.requests import now, read
 from liveboard.web.templating import page
 from liveboard.web.urls import public_base, short
+from liveboard.web.views.screen import QR_TITLE
 
 
 async def series_screen(request: Request) -> Response:
@@ -27,7 +28,9 @@ async def series_screen(request: Request) -> Response:
 
     context = await read(request, load)
     url = f"{public_base(request)}/s/{slug}"
-    return page(request, "series_screen.html", qr=qr.svg(url), url=url, short_url=short(url), **context)
+    return page(
+        request, "series_screen.html", qr=qr.svg(url, i18n.gettext(QR_TITLE)), url=url, short_url=short(url), **context
+    )
 
 
 routes = [Route("/s/{series}/screen", series_screen)]
