@@ -20,12 +20,13 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SERIOUS = {"serious", "critical"}
 
-RUN = """async (tags) => {
-  const result = await window.axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 300), summary: n.failureSummary})),
-  }));
+#: Started without waiting for it, so that pages in other contexts (other renderer processes) check at the same time.
+START = """(tags) => {
+  window.__axe = window.axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+    .then(result => result.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 300), summary: n.failureSummary})),
+    })));
 }"""
 
 
@@ -41,11 +42,22 @@ def source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-def violations(page: Any, impacts: set[str] = SERIOUS) -> list[dict[str, Any]]:
-    """The page's violations of WCAG 2.0/2.1/2.2 A and AA whose impact is in `impacts` (serious and critical)."""
+def start(page: Any) -> None:
+    """Start axe-core on the page as it is now (injected first if the page does not have it yet)."""
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(source())
-    return [v for v in page.evaluate(RUN, TAGS) if v["impact"] in impacts]
+    page.evaluate(START, TAGS)
+
+
+def result(page: Any, impacts: set[str] = SERIOUS) -> list[dict[str, Any]]:
+    """The violations of WCAG 2.0/2.1/2.2 A and AA that `start` found, whose impact is in `impacts`."""
+    return [v for v in page.evaluate("window.__axe") if v["impact"] in impacts]
+
+
+def violations(page: Any, impacts: set[str] = SERIOUS) -> list[dict[str, Any]]:
+    """The page's violations of WCAG 2.0/2.1/2.2 A and AA whose impact is in `impacts` (serious and critical)."""
+    start(page)
+    return result(page, impacts)
 
 
 def report(where: str, found: list[dict[str, Any]]) -> str:
