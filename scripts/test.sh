@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 
 # Debian packages the tests need (space-separated), e.g. chromium postgresql redis-server.
-APT_PACKAGES="chromium postgresql redis-server nginx-light openssl npm"
+APT_PACKAGES="chromium postgresql redis-server nginx-light openssl"
 
 # Installed automatically only on CI or when we are root with apt-get: never touch a
 # developer's machine behind their back.
@@ -50,7 +50,7 @@ ensure_axe() {
     fi
     if ! command -v npm >/dev/null 2>&1; then
         if [ "${CI:-}" = "true" ]; then
-            echo "error: npm is missing on CI: the accessibility tests need axe-core from package-lock.json (install Debian's npm)" >&2
+            echo "error: npm is missing on CI: the accessibility tests need axe-core from package-lock.json (install Node.js with npm; Debian's npm package conflicts with NodeSource's nodejs, which carries its own)" >&2
             exit 1
         fi
         if [ -e node_modules/axe-core/axe.min.js ]; then
