@@ -87,16 +87,21 @@
     if (seen[id] === at) return;
     seen[id] = at;
     setTimeout(function () {
+      var asked = document.getElementById(targetId);
       fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
           var target = document.getElementById(targetId);
-          if (!html || !target) return;
+          // Replaced meanwhile by the answer to this person's own action (a join, a note): that one is newer.
+          if (!html || !target || target !== asked) return;
           var doc = new DOMParser().parseFromString(html, "text/html");
           var fresh = doc.getElementById(targetId);
           if (!fresh) return;
-          target.replaceWith(fresh);
-          if (window.htmx) window.htmx.process(fresh);
+          // Filled in place, not replaced: htmx drops the answer to a request whose target has left the page,
+          // so a Join tapped while this fetch was under way would otherwise seem to do nothing.
+          Array.prototype.forEach.call(fresh.attributes, function (a) { target.setAttribute(a.name, a.value); });
+          target.replaceChildren.apply(target, Array.prototype.slice.call(fresh.childNodes));
+          if (window.htmx) window.htmx.process(target);
           applyMarks();
         })
         .catch(function () {});
