@@ -70,8 +70,9 @@ class Pages:
         self.problems: list[str] = []
         self.pages: list[Any] = []
 
-    def open(self, name: str, viewport: dict[str, int]) -> Any:
-        context = self.browser.new_context(viewport=viewport, locale="en-GB")
+    def open(self, name: str, viewport: dict[str, int], **options: Any) -> Any:
+        """A page in a context of its own; `options` go to `new_context` (e.g. `java_script_enabled=False`)."""
+        context = self.browser.new_context(**{"viewport": viewport, "locale": "en-GB", **options})
         context.set_default_timeout(SHORT)
         context.add_init_script(INIT_SCRIPT)
         self.contexts.append(context)
