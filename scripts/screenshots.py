@@ -1,6 +1,12 @@
-"""Screenshots of the harvest report for docs/: the demo evening, a few notes added through the real forms.
+"""Screenshots for docs/: the harvest report, and (with --evening) every view of the evening in both languages.
 
     .venv/bin/python scripts/screenshots.py [--lang da|en] [--out docs] [--pdf PATH]
+    .venv/bin/python scripts/screenshots.py --evening [--out docs]
+
+--evening runs the browser test that takes them (tests/browser/test_evening.py::test_screenshots_of_the_evening:
+a phone that has marked interest, joined a session and added a note, the wall screen, that room's door sign, the
+host console and the report, in Danish and English, on the demo in its first round) and copies what it saved in
+test-artifacts/screenshots/ to docs/screenshots/. Without it:
 
 Starts LiveBoard on a fresh SQLite file with the demo loaded, on a free loopback port. A participant adds notes
 from a phone's form, others give them +1, and a host highlights and tags them at the harvest desk, all over
@@ -14,7 +20,10 @@ from __future__ import annotations
 
 import argparse
 import base64
+import os
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -159,12 +168,39 @@ def phone_screenshot(browser: Any, url: str, path: Path) -> None:
     print(path)
 
 
+#: The browser test that saves the evening's screenshots, and where it saves them.
+EVENING_TEST = "tests/browser/test_evening.py::test_screenshots_of_the_evening"
+EVENING_SHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+def evening(out: Path) -> int:
+    """Runs the screenshot test (the same code the browser suite runs), then copies its PNGs to `out`."""
+    for old in EVENING_SHOTS.glob("*.png"):
+        old.unlink()
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", EVENING_TEST]
+    ran = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    shots = sorted(EVENING_SHOTS.glob("*.png"))
+    if ran.returncode != 0 or not shots:
+        print(f"the screenshot test failed or saved nothing (exit {ran.returncode})", file=sys.stderr)
+        return ran.returncode or 1
+    out.mkdir(parents=True, exist_ok=True)
+    for shot in shots:
+        shutil.copyfile(shot, out / shot.name)
+        print(out / shot.name, f"{shot.stat().st_size // 1024} KB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lang", default="en", choices=("da", "en"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--pdf", type=Path, default=Path(tempfile.gettempdir()) / "report-a4.pdf")
+    parser.add_argument(
+        "--evening", action="store_true", help="every view in da and en, into OUT/screenshots/ (a browser test)"
+    )
     args = parser.parse_args()
+    if args.evening:
+        return evening(args.out / "screenshots")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/screenshots.db"
         database = Database(url)
