@@ -273,6 +273,8 @@ def test_an_evening_on_a_phone_a_host_console_and_a_wall_screen(server: LiveServ
 
     # 7. The phone loses its network. Meanwhile the host approves another pitch and someone joins the phone's
     # session; when the network is back, the phone catches up by itself, without a reload.
+    # However long the outage, the phone retries at least every 10 s (htmx-config in base.html), not htmx's 60.
+    assert phone.evaluate("htmx.config.ws.reconnectMaxDelay") == 10000
     phone.context.set_offline(True)
     drop_live(phone)
     expect(phone.locator("#live-status")).to_be_visible()
