@@ -108,9 +108,36 @@
     }, delay);
   }
 
+  // The headcounts of this person's own sessions, told to screen readers through #count-news: when they
+  // change, and then at most once per data-every ms (the latest value, once the interval is over).
+  var told = null, toldAt = 0, telling = null;
+  function myCounts() {
+    return Array.prototype.map.call(document.querySelectorAll("li.session.mine"), function (li) {
+      var what = li.querySelector(".what strong"), present = li.querySelector(".present");
+      return (what ? what.textContent.trim() + ": " : "") + (present ? present.textContent.trim() : "");
+    }).join(". ");
+  }
+  function tellCounts() {
+    var news = document.getElementById("count-news");
+    if (!news) return;
+    var now = myCounts();
+    if (told === null) { told = now; return; }  // the page as loaded is not news
+    if (now === told || telling) return;
+    var wait = Math.max(0, toldAt + Number(news.getAttribute("data-every") || 10000) - Date.now());
+    telling = setTimeout(function () {
+      telling = null;
+      var latest = myCounts();
+      if (latest === told) return;
+      told = latest;
+      toldAt = Date.now();
+      news.textContent = latest;
+    }, wait);
+  }
+
   function afterUpdate() {
     initCounters(document);
     applyMarks();
+    tellCounts();
     var live = document.getElementById("live");
     var url = live ? live.getAttribute("hx-ws:connect") || "" : "";
     var slug = (url.match(/^\/e\/([^/]+)\//) || [])[1];

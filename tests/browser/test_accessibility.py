@@ -10,6 +10,7 @@ ticking clock not at all; a full room says "full" in words; and the phone's larg
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 from liveboard.models import Room, Series
 from liveboard.models import Session as Slot
 from tests.browser import axe
-from tests.browser.harness import PHONE, SCREEN, SHORT, Pages, log_in
+from tests.browser.harness import PHONE, SCREEN, SHORT, Pages, expect, live, log_in
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -330,7 +331,7 @@ REGIONS = """(selector) => {
 
 def test_counts_are_announced_politely_and_the_clock_is_not(server: LiveServer, pages: Pages, demo: Site) -> None:
     page = pages.open("live", PHONE)
-    for name, selector in (("phone", ".present"), ("screen", ".cell .count"), ("door", ".door-count")):
+    for name, selector in (("phone", "#count-news"), ("screen", ".cell .count"), ("door", ".door-count")):
         page.set_viewport_size(SCREEN if name in WALL else PHONE)
         visit(page, url(server, demo.paths[name], "en"))
         got = page.evaluate(REGIONS, selector)
@@ -340,6 +341,44 @@ def test_counts_are_announced_politely_and_the_clock_is_not(server: LiveServer, 
         assert not got["alerts"], f"{name}: an alert that is not an error: {got['alerts']}"
         if name == "screen":
             assert page.locator("[data-countdown]").count() > 0, "the screen has no countdown to check"
+        if name == "phone":
+            silent = page.evaluate(REGIONS, ".present")
+            assert silent["counts"] > 0 and silent["polite"] == 0, f"the board's counts are live regions: {silent}"
+
+
+#: Counts the changes of #count-news, the phone's one place where headcounts are told.
+WATCH_NEWS = """() => { window.__news = [];
+  new MutationObserver(() => window.__news.push(document.getElementById('count-news').textContent))
+    .observe(document.getElementById('count-news'), {childList: true, characterData: true, subtree: true}); }"""
+
+
+def test_a_phone_tells_its_own_headcount_at_most_every_few_seconds(
+    server: LiveServer, pages: Pages, demo: Site
+) -> None:
+    """A round start moves the counts at every 100 ms tick; a screen reader hears only this person's session,
+    and a burst of joins as one announcement per interval (data-every), the latest count last."""
+    page = pages.open("news", PHONE)
+    visit(page, url(server, demo.paths["phone"], "en"))
+    live(page)
+    slot = demo.free
+    page.click(f"#session-{slot.id} form.join button")
+    expect(page.locator(f"li#session-{slot.id}")).to_have_class(re.compile(r"\bmine\b"))
+    every = 2000
+    page.evaluate(f"document.getElementById('count-news').setAttribute('data-every', '{every}')")
+    page.evaluate(WATCH_NEWS)
+    began = time.monotonic()
+    joins = 12
+    for _ in range(joins):
+        assert server.client().post(f"/e/demo/sessions/{slot.id}/join").status_code == 303
+    burst = time.monotonic() - began
+    exact = server.present(slot)
+    room = server.get(Room, slot.room_id)
+    news = page.locator("#count-news")
+    expect(news).to_contain_text(f"{exact} of {room.capacity}", timeout=every + SHORT)
+    told = page.evaluate("window.__news")
+    # One announcement per interval the burst spanned, plus the one that was under way: never one per join.
+    assert 1 <= len(told) <= 2 + int(burst * 1000 // every), (burst, told)
+    assert len(told) < joins, told
 
 
 # --- "full" in words, not only in colour ------------------------------------------------------------------------
