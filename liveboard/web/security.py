@@ -121,12 +121,11 @@ class Guard:
                 for key, value in SECURITY_HEADERS:
                     if key.decode() not in headers:
                         headers.raw.append((key, value))
-                if remember:
-                    headers.append("set-cookie", f"{LANG_COOKIE}={remember}; Path=/; Max-Age=31536000; SameSite=Lax")
-                if remember_size:
-                    headers.append(
-                        "set-cookie", f"{TEXT_COOKIE}={remember_size}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
-                    )
+                # Read by the server only, so no script needs them: HttpOnly, like every cookie LiveBoard sets.
+                for name, value in ((LANG_COOKIE, remember), (TEXT_COOKIE, remember_size)):
+                    if value:
+                        cookie = f"{name}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+                        headers.append("set-cookie", cookie)
             await send(message)
 
         return wrapped

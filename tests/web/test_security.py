@@ -288,6 +288,7 @@ def test_lang_switches_the_page_and_is_remembered(server: LiveServer) -> None:
     assert "The board" in response.text
     cookie = set_cookie(response, "lb_lang")
     assert cookie is not None and cookie.startswith("lb_lang=en")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
     again = browser.get("/e/demo")
     assert '<html lang="en">' in again.text and "The board" in again.text
     assert '<html lang="en">' in browser.get("/e/demo/screen").text
