@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from liveboard import ROOT, i18n
+from liveboard.domain.audit import label as audit_label
 from liveboard.web.security import text_size
 
 ENV = jinja2.Environment(
@@ -46,6 +47,7 @@ ENV.globals["lang"] = i18n.current.get
 ENV.globals["LANGUAGES"] = i18n.LANGUAGES
 # "large" when this browser chose the large-text mode (?text=large, remembered in a cookie by web.security).
 ENV.globals["text_size"] = text_size.get
+ENV.globals["audit_label"] = audit_label
 
 
 def markdown_text(value: object) -> str:

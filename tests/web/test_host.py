@@ -7,11 +7,14 @@ audit row, and without a valid host session it is refused with 401 and changes n
 from __future__ import annotations
 
 import html
+import re
 
 import httpx
 import pytest
 from conftest import HX, HostAction, LiveServer, errors, first_id, host_actions
 
+from liveboard import ROOT
+from liveboard.domain import audit
 from liveboard.models import Announcement, AuditEntry, Interest, Note, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
 
@@ -111,6 +114,28 @@ def test_action_plain_form_redirects_to_the_console_and_is_audited(
     assert entries[-1].action == action.audit
     assert entries[-1].event_id == server.event().id
     assert server.version() > version
+
+
+def test_every_audited_action_has_a_label_for_the_hosts() -> None:
+    """The console's log names each action in the reader's language; a code recorded without a label would show
+    as the bare code."""
+    recorded = set()
+    for path in (ROOT / "liveboard" / "domain").glob("*.py"):
+        recorded |= set(re.findall(r'audit\.record\(\s*db,\s*\w+,\s*"([\w.]+)"', path.read_text()))
+        recorded |= set(re.findall(r'_moderate\(db, event, pitch_id, "\w+", "([\w.]+)"\)', path.read_text()))
+    assert {"pitch.approve", "session.place", "note.key", "announce"} <= recorded, recorded
+    assert recorded - set(audit.LABELS) == set()
+
+
+@pytest.mark.parametrize(("lang", "label"), [("da", "Emne godkendt"), ("en", "Pitch approved")])
+def test_the_console_log_names_the_action_in_the_hosts_language(server: LiveServer, lang: str, label: str) -> None:
+    host = server.client(host=True, lang=lang)
+    pitch = server.rows(Pitch, Pitch.status == "pending")[0]
+    assert host.post(f"/e/demo/host/pitches/{pitch.id}/approve").status_code == 303
+    log = host.get("/e/demo/host").text.split('id="audit-list"')[1].split("</ol>")[0]
+    first = log.split("</li>")[0]
+    assert f'<strong title="pitch.approve">{label}</strong>' in first, first
+    assert f'<span translate="no">{html.escape(pitch.title, quote=False)}</span>' in first, first
 
 
 @pytest.mark.parametrize("name", ACTIONS)
