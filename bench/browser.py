@@ -21,7 +21,6 @@ import argparse
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,16 +35,10 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  Debian's Chromium, as the tests start it
+
 PASSWORD = "bench-browser"
 ROOM = "Store sal"  # 300 seats: room for every join of a run
 GAP = 0.25
@@ -56,12 +49,6 @@ OBSERVE = """(id) => { window.__seen = window.__seen || [];
   const target = document.getElementById(id);
   new MutationObserver(() => window.__seen.push([document.getElementById(id).textContent.trim(), Date.now()]))
     .observe(target.parentNode, {childList: true, characterData: true, subtree: true}); }"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
@@ -207,7 +194,7 @@ def main() -> None:
 
     runs: list[dict[str, list[float]]] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30000)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30000)
         try:
             for number in range(options.repeat):
                 runs.append(one_run(browser, options.changes))

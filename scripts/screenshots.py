@@ -45,9 +45,8 @@ from liveboard.config import Settings  # noqa: E402
 from liveboard.db import Database  # noqa: E402
 from liveboard.models import Note, Room, Round  # noqa: E402
 from liveboard.models import Session as Slot  # noqa: E402
+from tests.servers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  Debian's Chromium, as the tests start it
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PASSWORD = "screenshots"
 DESKTOP = {"width": 1024, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -130,7 +129,7 @@ def shoot(base: str, out: Path, lang: str, pdf: Path) -> None:
 
     url = f"{base}/e/demo/report?lang={lang}"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=DESKTOP)
             page.goto(url, wait_until="networkidle")

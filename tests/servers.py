@@ -62,6 +62,19 @@ def unavailable(config: pytest.Config, error: Unavailable) -> NoReturn:
 #: The loud skips of this test run, repeated in the summary at its end.
 MISSING: list[str] = []
 
+#: Debian's Chromium (never a downloaded browser), for the browser tests and bench/browser.py.
+CHROMIUM = "/usr/bin/chromium"
+#: Without the background-networking flags Chromium keeps trying hosts this closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on now (the server binds it a moment later)."""

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.harness import ARGS, CHROMIUM, Pages
+from tests.browser.harness import Pages
+from tests.servers import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def chromium() -> Iterator[Any]:
     else:
         sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the `test` extra")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30000)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30000)
         try:
             yield browser
         finally:

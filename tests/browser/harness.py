@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,6 @@ import pytest
 
 from liveboard import ROOT
 from tests.conftest import HOST_PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-#: Without the background-networking flags Chromium keeps trying hosts this closed network refuses.
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 ARTIFACTS = ROOT / "test-artifacts"
 SCREEN = {"width": 1920, "height": 1080}
@@ -132,12 +119,6 @@ def log_in(page: Any, base_url: str) -> None:
     page.fill("#password", HOST_PASSWORD)
     page.click("form.card button[type=submit]")
     page.wait_for_url(re.compile(r"/e/demo/host$"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RunPy:

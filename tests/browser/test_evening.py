@@ -42,13 +42,13 @@ from tests.browser.harness import (
     RunPy,
     assert_not_reloaded,
     expect,
-    free_port,
     live,
     log_in,
     mark_not_reloaded,
     present,
 )
 from tests.conftest import LiveServer
+from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
 
