@@ -11,6 +11,7 @@ Waits are bounded and generous; how fast screens converge is printed here and me
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import re
@@ -29,6 +30,7 @@ import httpx
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
+from websockets.asyncio.client import connect as connect_async
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import connect
 from websockets.typing import Origin
@@ -130,6 +132,8 @@ class Screen:
         self.counts: dict[int, int] = {}
         self.relay_shown = False
         self.connections = 0
+        #: Why the connection last ended or failed to open, for the failure message.
+        self.last_error = ""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"screen {base}", daemon=True)
@@ -140,12 +144,17 @@ class Screen:
         return self.base.replace("http", "ws", 1) + f"/e/demo/ws?view=screen&lang=en&v={version}"
 
     def _run(self) -> None:
+        asyncio.run(self._keep_connected())
+
+    async def _keep_connected(self) -> None:
+        """The asyncio client, not the threaded one: that one reads a TLS socket in one thread while writing
+        it from another, which OpenSSL does not allow. Under TLS 1.3 its upgrade request could vanish, and the
+        screen then waited for ever for an answer (seen in CI behind nginx, 1 connection in 40)."""
+        secure = INSECURE if self.base.startswith("https") else None
         while not self._stop.is_set():
             try:
-                secure = INSECURE if self.base.startswith("https") else None
-                # Pings find a connection that died without a word (seen once under a loaded CI run: a screen
-                # behind nginx kept a dead instance's socket for 15 s); without them it would wait for TCP.
-                with connect(
+                # Pings find a connection that died without a word; without them it would wait for TCP.
+                async with connect_async(
                     self._url(),
                     origin=Origin(self.base),
                     open_timeout=5,
@@ -158,13 +167,13 @@ class Screen:
                         self.connections += 1
                     while not self._stop.is_set():
                         try:
-                            frame = ws.recv(timeout=0.2)
+                            frame = await asyncio.wait_for(ws.recv(), 0.2)
                         except TimeoutError:
                             continue
                         self._apply(str(frame))
-            except (WebSocketException, OSError):
-                pass
-            self._stop.wait(0.2)
+            except (WebSocketException, OSError) as error:
+                self.last_error = f"{time.monotonic():.1f}: {error!r}"
+            await asyncio.sleep(0.2)
 
     def _apply(self, frame: str) -> None:
         with self._lock:
@@ -233,7 +242,11 @@ class Cluster:
         def details() -> str:
             version, counts = self.truth()
             lines = [f"database: v{version} {counts}"]
-            lines += [f"{s.base}: v{s.state()[0]} {s.state()[1]} (connections: {s.connections})" for s in screens]
+            lines.append(f"now: {time.monotonic():.1f}")
+            lines += [
+                f"{s.base}: v{s.state()[0]} {s.state()[1]} (connections: {s.connections}, last error: {s.last_error})"
+                for s in screens
+            ]
             return "\n".join(lines)
 
         return wait_until(agreed, what, details)
