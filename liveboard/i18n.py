@@ -26,6 +26,7 @@ from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.dates import format_time as babel_time
+from babel.dates import get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -132,6 +133,15 @@ def date(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE, format: str 
 def long_date(moment: datetime | None, timezone: str = DEFAULT_TIMEZONE) -> str:
     """A meeting's day as people say it: "mandag den 7. december 2026", "Monday, 7 December 2026"."""
     return date(moment, timezone, "full")
+
+
+def zone(timezone: str | None) -> str:
+    """A time zone as a host reads it: "Danmark-tid" (da), "Denmark Time" (en), not "Europe/Copenhagen".
+    Zones with no place (UTC, Etc/…) keep their own name: Babel would call them an "unknown region"."""
+    name = timezone or DEFAULT_TIMEZONE
+    if "/" not in name or name.startswith("Etc/"):
+        return name
+    return get_timezone_location(name, locale=locale())
 
 
 def number(value: int | float | None) -> str:

@@ -41,6 +41,7 @@ ENV.filters["date"] = i18n.date
 ENV.filters["long_date"] = i18n.long_date
 ENV.filters["day"] = i18n.date
 ENV.filters["number"] = i18n.number
+ENV.filters["zone"] = i18n.zone
 ENV.filters["percent"] = i18n.percent
 ENV.filters["local_input"] = lambda moment, timezone: i18n.local(moment, timezone).strftime("%Y-%m-%dT%H:%M")
 ENV.globals["lang"] = i18n.current.get

@@ -154,6 +154,28 @@ def test_the_event_s_time_zone_sets_the_round_hours(server: LiveServer, timezone
     assert f"Runde 1 {en}" in text(client.get("/e/demo?lang=en").text)
 
 
+@pytest.mark.parametrize(
+    ("timezone", "lang", "shown"),
+    [
+        ("Europe/Copenhagen", "da", "Danmark-tid"),
+        ("Europe/Copenhagen", "en", "Denmark Time"),
+        ("America/New_York", "en", "United States (New York) Time"),
+        ("UTC", "da", "UTC"),
+    ],
+)
+def test_the_host_reads_the_time_zone_as_a_place_not_a_database_name(timezone: str, lang: str, shown: str) -> None:
+    with i18n.using(lang):
+        assert i18n.zone(timezone) == shown
+
+
+def test_the_host_console_names_the_event_s_time_zone_in_the_language(server: LiveServer) -> None:
+    host = server.client(host=True, lang=None)
+    danish, english = (text(host.get(f"/e/demo/host?lang={lang}").text) for lang in ("da", "en"))
+    assert "Alle tidspunkter er i Danmark-tid." in danish
+    assert "All times are Denmark Time." in english
+    assert 'title="Europe/Copenhagen"' in host.get("/e/demo/host?lang=en").text  # the exact zone, on demand
+
+
 @pytest.mark.parametrize(("lang", "expected"), [("da", "1.234"), ("en", "1,234")])
 def test_counts_of_a_thousand_and_more_are_grouped_on_the_pages(server: LiveServer, lang: str, expected: str) -> None:
     with server.database.write() as db:
