@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, col, select
 
 from liveboard.domain.errors import N_
@@ -43,6 +45,40 @@ LABELS: dict[str, str] = {
     "series.meeting": N_("Meeting scheduled"),
     "series.close": N_("Meeting closed"),
 }
+
+
+#: Details the code wrote in words (not typed by a person): how each is said, with what it carries. Checked in
+#: order; the first that matches the whole detail wins.
+DETAIL_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"before: (?P<text>.*)", re.DOTALL), N_("before: %(text)s")),
+    (re.compile(r"into (?:note|pitch|item):(?P<id>\d+)"), N_("into #%(id)s")),
+    (re.compile(r"with session:(?P<id>\d+)"), N_("with session #%(id)s")),
+    (re.compile(r"pitch:(?P<id>\d+)"), N_("pitch #%(id)s")),
+    (re.compile(r"meeting:(?P<id>\d+)"), N_("meeting #%(id)s")),
+]
+#: Whole details that are one word of the code's: a phase, pitching open or closed.
+DETAIL_WORDS: dict[tuple[str, str], str] = {
+    ("event.phase", "setup"): N_("Setting up"),
+    ("event.phase", "pitching"): N_("Pitching"),
+    ("event.phase", "running"): N_("Sessions running"),
+    ("event.phase", "ended"): N_("Ended"),
+    ("event.pitching", "open"): N_("open"),
+    ("event.pitching", "closed"): N_("closed"),
+    ("note.key", "new note-taker link"): "",
+}
+
+
+def detail(action: str, text: str) -> tuple[str, dict[str, str] | None]:
+    """A detail as the log shows it: `(message, values)` to translate when the code wrote it in words, or
+    `(text, None)` when it is what a person typed (a title, a name), which stays as it is."""
+    word = DETAIL_WORDS.get((action, text))
+    if word is not None:
+        return word, {}
+    for pattern, message in DETAIL_PATTERNS:
+        found = pattern.fullmatch(text)
+        if found:
+            return message, found.groupdict()
+    return text, None
 
 
 def label(action: str) -> str:

@@ -138,6 +138,39 @@ def test_the_console_log_names_the_action_in_the_hosts_language(server: LiveServ
     assert f'<span translate="no">{html.escape(pitch.title, quote=False)}</span>' in first, first
 
 
+@pytest.mark.parametrize(
+    ("name", "lang", "said"),
+    [
+        ("phase", "da", "Afsluttet"),
+        ("phase", "en", "Ended"),
+        ("pitching", "da", "lukket"),
+        ("pitching", "en", "closed"),
+        ("swap", "da", r"med samtale #\d+"),
+        ("swap", "en", r"with session #\d+"),
+        ("delete", "da", r"emne #\d+"),
+        ("delete", "en", r"pitch #\d+"),
+    ],
+)
+def test_details_the_code_wrote_in_words_are_in_the_hosts_language(
+    server: LiveServer, name: str, lang: str, said: str
+) -> None:
+    host = server.client(host=True, lang=lang)
+    action = prepare(server, host, name)
+    assert host.post(action.path, data=action.data).status_code == 303
+    first = host.get("/e/demo/host").text.split('id="audit-list"')[1].split("</li>")[0]
+    assert re.search(rf"</strong> <span>{said}</span>$", first), first
+    if lang == "da":  # the log keeps the code's own words; only the page says them in Danish
+        assert f"<span>{server.audit()[-1].detail}</span>" not in first
+
+
+def test_an_edit_s_former_text_is_introduced_in_the_language_and_escaped(server: LiveServer) -> None:
+    pitch = server.rows(Pitch, Pitch.status == "pending")[0]
+    with server.database.write() as db:
+        audit.record(db, server.event(), "pitch.edit", subject=f"pitch:{pitch.id}", detail="before: <b>Ældre & IT</b>")
+    page = server.client(host=True, lang="da").get("/e/demo/host").text
+    assert "<span>før: &lt;b&gt;Ældre &amp; IT&lt;/b&gt;</span>" in page
+
+
 @pytest.mark.parametrize("name", ACTIONS)
 def test_action_htmx_gets_the_console(server: LiveServer, host: httpx.Client, name: str) -> None:
     action = prepare(server, host, name)
