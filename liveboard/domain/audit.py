@@ -47,14 +47,18 @@ LABELS: dict[str, str] = {
 }
 
 
-#: Details the code wrote in words (not typed by a person): how each is said, with what it carries. Checked in
-#: order; the first that matches the whole detail wins.
-DETAIL_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"before: (?P<text>.*)", re.DOTALL), N_("before: %(text)s")),
-    (re.compile(r"into (?:note|pitch|item):(?P<id>\d+)"), N_("into #%(id)s")),
-    (re.compile(r"with session:(?P<id>\d+)"), N_("with session #%(id)s")),
-    (re.compile(r"pitch:(?P<id>\d+)"), N_("pitch #%(id)s")),
-    (re.compile(r"meeting:(?P<id>\d+)"), N_("meeting #%(id)s")),
+#: Details the code wrote in words, by the actions that write them (a pitch's title that happens to read
+#: "before: …" is still a title): how each is said, with what it carries.
+DETAIL_PATTERNS: list[tuple[frozenset[str], re.Pattern[str], str]] = [
+    (frozenset({"pitch.edit", "note.edit"}), re.compile(r"before: (?P<text>.*)", re.DOTALL), N_("before: %(text)s")),
+    (
+        frozenset({"pitch.merge", "note.merge", "item.merge"}),
+        re.compile(r"into (?:note|pitch|item):(?P<id>\d+)"),
+        N_("into #%(id)s"),
+    ),
+    (frozenset({"session.swap"}), re.compile(r"with session:(?P<id>\d+)"), N_("with session #%(id)s")),
+    (frozenset({"session.remove"}), re.compile(r"pitch:(?P<id>\d+)"), N_("pitch #%(id)s")),
+    (frozenset({"series.meeting", "series.close"}), re.compile(r"meeting:(?P<id>\d+)"), N_("meeting #%(id)s")),
 ]
 #: Whole details that are one word of the code's: a phase, pitching open or closed.
 DETAIL_WORDS: dict[tuple[str, str], str] = {
@@ -74,8 +78,8 @@ def detail(action: str, text: str) -> tuple[str, dict[str, str] | None]:
     word = DETAIL_WORDS.get((action, text))
     if word is not None:
         return word, {}
-    for pattern, message in DETAIL_PATTERNS:
-        found = pattern.fullmatch(text)
+    for actions, pattern, message in DETAIL_PATTERNS:
+        found = pattern.fullmatch(text) if action in actions else None
         if found:
             return message, found.groupdict()
     return text, None

@@ -163,6 +163,11 @@ def test_details_the_code_wrote_in_words_are_in_the_hosts_language(
         assert f"<span>{server.audit()[-1].detail}</span>" not in first
 
 
+def test_a_title_that_reads_like_the_code_s_words_stays_a_title() -> None:
+    assert audit.detail("pitch.approve", "before: lunch") == ("before: lunch", None)
+    assert audit.detail("pitch.edit", "before: lunch") == ("before: %(text)s", {"text": "lunch"})
+
+
 def test_an_edit_s_former_text_is_introduced_in_the_language_and_escaped(server: LiveServer) -> None:
     pitch = server.rows(Pitch, Pitch.status == "pending")[0]
     with server.database.write() as db:
