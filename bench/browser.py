@@ -18,11 +18,8 @@ p90 and max; the ratio is the browser's over the bare socket's: what htmx's swap
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,6 +34,7 @@ from websockets.typing import Origin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.run_py import RunPy  # noqa: E402  run.py as the README starts it, as the tests start it
 from tests.servers import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  Debian's Chromium, as the tests start it
 
 PASSWORD = "bench-browser"
@@ -49,45 +47,6 @@ OBSERVE = """(id) => { window.__seen = window.__seen || [];
   const target = document.getElementById(id);
   new MutationObserver(() => window.__seen.push([document.getElementById(id).textContent.trim(), Date.now()]))
     .observe(target.parentNode, {childList: true, characterData: true, subtree: true}); }"""
-
-
-class Server:
-    """`python run.py --demo` on a database file of its own."""
-
-    def __init__(self, db_path: Path) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "LIVEBOARD_DATABASE_URL": f"sqlite:///{db_path}",
-            "LIVEBOARD_ADMIN_PASSWORD": PASSWORD,
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "run.py", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        self.stop()
-        raise SystemExit("run.py did not answer /healthz within 30 s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 class BareSocket:
@@ -126,7 +85,7 @@ def wait_for(check: Any, what: str) -> Any:
 
 def one_run(browser: Any, changes: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="liveboard-bench-browser-") as tmp:
-        server = Server(Path(tmp) / "liveboard.db")
+        server = RunPy(Path(tmp) / "liveboard.db", free_port(), password=PASSWORD, demo=True, keep_output=False)
         contexts = []
         try:
             snapshot = httpx.get(f"{server.url}/api/events/demo", timeout=WAIT).json()

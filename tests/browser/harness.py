@@ -7,13 +7,8 @@ Screenshots go to test-artifacts/ for humans.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -119,45 +114,3 @@ def log_in(page: Any, base_url: str) -> None:
     page.fill("#password", HOST_PASSWORD)
     page.click("form.card button[type=submit]")
     page.wait_for_url(re.compile(r"/e/demo/host$"))
-
-
-class RunPy:
-    """`python run.py --port P` on a database file of its own, as the README starts it."""
-
-    def __init__(self, db_path: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "LIVEBOARD_DATABASE_URL": f"sqlite:///{db_path}",
-            "LIVEBOARD_ADMIN_PASSWORD": HOST_PASSWORD,
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "run.py", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        output = self.stop()
-        pytest.fail(f"run.py did not answer /healthz within 30 s:\n{output}")
-
-    def stop(self) -> str:
-        """SIGINT, as Ctrl-C; the output."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        assert self.process.stdout is not None
-        return self.process.stdout.read()

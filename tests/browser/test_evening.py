@@ -39,7 +39,6 @@ from tests.browser.harness import (
     SCREEN,
     SHORT,
     Pages,
-    RunPy,
     assert_not_reloaded,
     expect,
     live,
@@ -47,7 +46,8 @@ from tests.browser.harness import (
     mark_not_reloaded,
     present,
 )
-from tests.conftest import LiveServer
+from tests.conftest import HOST_PASSWORD, LiveServer
+from tests.run_py import RunPy
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -144,15 +144,20 @@ def drop_live(page: Any) -> None:
 # --- the evening, with JavaScript ---------------------------------------------------------------------------------
 
 
-def test_an_evening_on_a_phone_a_host_console_and_a_wall_screen(server: LiveServer, pages: Pages) -> None:
-    latency = Latency()
-    title = 'Bænke & <læ> ved "stoppestedet"'
-
+def open_wall_screen(pages: Pages, server: LiveServer) -> tuple[Any, str]:
+    """The 1920×1080 wall screen, live and marked against reloads, and the address its QR code encodes."""
     screen = pages.open("screen", SCREEN)
     screen.goto(f"{server.url}/e/demo/screen?lang=en")
     live(screen)
     mark_not_reloaded(screen)
-    url = qr_url(screen)
+    return screen, qr_url(screen)
+
+
+def test_an_evening_on_a_phone_a_host_console_and_a_wall_screen(server: LiveServer, pages: Pages) -> None:
+    latency = Latency()
+    title = 'Bænke & <læ> ved "stoppestedet"'
+
+    screen, url = open_wall_screen(pages, server)
     assert url == f"{server.url}/e/demo"
 
     host = pages.open("host", DESK)
@@ -312,7 +317,7 @@ def test_the_wall_screen_and_a_phone_heal_after_the_server_restarts(
     db_path = tmp_path / "liveboard.db"
     shutil.copyfile(demo_file, db_path)
     port = free_port()
-    server = RunPy(db_path, port)
+    server = RunPy(db_path, port, password=HOST_PASSWORD)
     try:
         screen = pages.open("screen", SCREEN)
         screen.goto(f"{server.url}/e/demo/screen?lang=en")
@@ -327,7 +332,7 @@ def test_the_wall_screen_and_a_phone_heal_after_the_server_restarts(
         for page in (screen, phone):
             expect(page.locator("#live-status")).to_be_visible(timeout=SHORT * 2)
 
-        server = RunPy(db_path, port)
+        server = RunPy(db_path, port, password=HOST_PASSWORD)
         participant = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=SHORT / 1000)
         with participant:
             snapshot = participant.get("/api/events/demo").json()
@@ -363,11 +368,7 @@ def test_the_wall_screen_and_a_phone_heal_after_the_server_restarts(
 def test_the_evening_works_without_javascript(server: LiveServer, pages: Pages) -> None:
     title = "Læsehjælp til breve fra kommunen"
     # The wall screen keeps its JavaScript: plain form posts reach it live too.
-    screen = pages.open("screen", SCREEN)
-    screen.goto(f"{server.url}/e/demo/screen?lang=en")
-    live(screen)
-    mark_not_reloaded(screen)
-    url = qr_url(screen)
+    screen, url = open_wall_screen(pages, server)
 
     phone = pages.open("phone", PHONE, java_script_enabled=False)
     phone.goto(url)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,66 +10,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liveboard import ROOT
+from tests.run_py import RunPy
+from tests.servers import free_port
 
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, db_path: Path, port: int, password: str | None = None) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "LIVEBOARD_DATABASE_URL": f"sqlite:///{db_path}", "PYTHONUNBUFFERED": "1"}
-        env.pop("LIVEBOARD_ADMIN_PASSWORD", None)
-        if password:
-            env["LIVEBOARD_ADMIN_PASSWORD"] = password
-        self.process = subprocess.Popen(
-            [sys.executable, "run.py", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output = ""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            self.stop()
-            pytest.fail(f"run.py did not answer /healthz within 30 s:\n{self.output}")
-
-    def password(self) -> str:
-        """The generated password, read from what the server printed at start."""
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            self.output += line
-            match = re.search(r"password[^:]*:\s*(\S+)", line, re.IGNORECASE)
-            if match:
-                return match.group(1)
-        pytest.fail(f"no password printed:\n{self.output}")
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        assert self.process.stdout is not None
-        self.output += self.process.stdout.read()
-        return self.output
+def printed_password(server: RunPy) -> str:
+    """The generated password, read from what the server printed at start."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        match = re.search(r"password[^:]*:\s*(\S+)", server.readline(), re.IGNORECASE)
+        if match:
+            return match.group(1)
+    pytest.fail(f"no password printed:\n{server.output}")
 
 
 @pytest.fixture
@@ -84,7 +33,7 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
 
 def test_an_evening_over_http_survives_a_restart(db_path: Path) -> None:
     port = free_port()
-    server = Server(db_path, port)
+    server = RunPy(db_path, port, password=None, demo=True)
     try:
         phone = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=10)
         host = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=10)
@@ -101,13 +50,13 @@ def test_an_evening_over_http_survives_a_restart(db_path: Path) -> None:
         assert snapshot["version"] > version
 
         # The generated host password is printed once at start; the host logs in with it.
-        password = server.password()
+        password = printed_password(server)
         assert host.post("/host/login", data={"password": "not-it"}).status_code == 403
         assert host.post("/host/login", data={"password": password}).status_code == 303
 
         # A restart loses nothing, and keeps cookies valid: the secret key is kept in the database.
         server.stop()
-        server = Server(db_path, port, password="e2e-secret")
+        server = RunPy(db_path, port, password="e2e-secret", demo=True)
         assert "e2e-secret" not in server.output
         assert host.get("/e/demo/host").status_code == 200  # the host cookie from before the restart
 

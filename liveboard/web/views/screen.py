@@ -49,25 +49,14 @@ async def screen(request: Request) -> Response:
     if "room" in context:
         cell = context["now_cell"] or context["next_cell"]
         target = f"{base}/e/{slug}/sessions/{cell.session.id}" if cell else f"{base}/e/{slug}"
-        return page(
-            request,
-            "door.html",
-            qr=qr.svg(target, i18n.gettext(QR_TITLE)),
-            url=target,
-            short_url=short(target),
-            **context,
-        )
-    phone_url = f"{base}/e/{slug}"
+        return page(request, "door.html", **code_for(target), **context)
     room_pages = pages(context["board"].rooms, ROOMS_PER_PAGE)
-    return page(
-        request,
-        "screen.html",
-        qr=qr.svg(phone_url, i18n.gettext(QR_TITLE)),
-        url=phone_url,
-        short_url=short(phone_url),
-        pages=room_pages,
-        **context,
-    )
+    return page(request, "screen.html", **code_for(f"{base}/e/{slug}"), pages=room_pages, **context)
+
+
+def code_for(target: str) -> dict[str, str]:
+    """The QR code a sign shows, and the address printed under it for those who type it."""
+    return {"qr": qr.svg(target, i18n.gettext(QR_TITLE)), "url": target, "short_url": short(target)}
 
 
 routes = [Route("/e/{slug}/screen", screen)]
