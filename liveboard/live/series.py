@@ -25,7 +25,6 @@ from liveboard.domain import series as series_domain
 from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
 from liveboard.live.elements import Dirty, Element
 from liveboard.models import Item, Meeting, Series
-from liveboard.web.templating import ENV
 from liveboard.web.templating import render as render_template
 
 VIEWS = ("phone", "screen", "host")
@@ -39,14 +38,6 @@ AGENDA = {"item", "support", "step", "agenda", "meeting", "current", "series", "
 CURRENT = {"item", "support", "step", "meeting", "current", "series", "import", "purge", "resync"}
 #: Change kinds that may change the meeting at hand (which one, its date and place).
 MEETING = {"meeting", "series", "import", "purge", "resync"}
-
-
-def series_day(moment: datetime | None, timezone: str) -> str:
-    """A meeting's day as people say it ("onsdag den 16. december 2026"), in the series' time zone."""
-    return i18n.long_date(moment, timezone)
-
-
-ENV.filters["series_day"] = series_day
 
 
 @dataclass

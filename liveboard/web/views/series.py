@@ -33,12 +33,6 @@ LABELS = {
 }
 
 
-def long_date(moment: datetime | None, timezone: str = "Europe/Copenhagen") -> str:
-    """A meeting's day as people say it ("mandag den 7. december 2026"), in the series' time zone."""
-    return i18n.long_date(moment, timezone)
-
-
-ENV.filters.setdefault("long_date", long_date)
 ENV.globals.setdefault("SERIES_CHANNELS", CHANNEL_LABELS)
 ENV.globals.setdefault("SERIES_STATUSES", STATUS_LABELS)
 
