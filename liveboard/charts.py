@@ -1,7 +1,7 @@
 """A session's attendance curve as a small chart, drawn on the server as inline SVG.
 
 No chart library and no script: the report must print, work without JavaScript and pass a CSP that forbids
-inline styles, so the chart is plain geometry here and `templates/_report_chart.html` turns it into SVG with
+inline styles, so the chart is plain geometry here and `templates/report/_chart.html` turns it into SVG with
 classes (coloured by app.css) and presentation attributes (so it still reads when no CSS applies).
 
 A curve is cut to its round: phones pick a session before the round begins, so its count at the start is

@@ -120,7 +120,7 @@ def session_titles(harvest: Harvest) -> Callable[[NoteView], str]:
 def markdown(harvest: Harvest, _db: Session | None = None, _host: bool = False) -> str:
     from liveboard.web.templating import render
 
-    text = render("report.md", **context(harvest))
+    text = render("report/report.md", **context(harvest))
     # Blank lines the template's blocks leave behind: never more than one in a row, and one newline at the end.
     lines: list[str] = []
     for line in text.splitlines():

@@ -184,7 +184,7 @@ def markdown(
     from liveboard.web.templating import render
 
     text = render(
-        "_slog_log.md",
+        "series_log/_log.md",
         logs=logs,
         across=across,
         status=status,

@@ -1,4 +1,4 @@
-"""Attendance charts (`liveboard/charts.py`, `templates/_report_chart.html`), drawn from a known log."""
+"""Attendance charts (`liveboard/charts.py`, `templates/report/_chart.html`), drawn from a known log."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_the_scale(peak: int, capacity: int, top: int) -> None:
 
 def test_the_svg_is_accessible_and_needs_no_style_attribute() -> None:
     with i18n.using("en"):
-        svg = render("_report_chart.html", chart=draw(KNOWN))
+        svg = render("report/_chart.html", chart=draw(KNOWN))
     assert re.search(r'<svg [^>]*role="img"', svg)
     summary = f"Attendance over time: peak 5 at {at(10)}, of 40 seats"
     assert f'aria-label="{summary}"' in svg

@@ -6,11 +6,11 @@ what is not marked at all:
 * a lint over every template in templates/: the Jinja comments, statements and expressions are blanked out
   (as are `{% trans %}` blocks, <script> and <style>), and what is left must hold no words: no text between tags,
   and no user-visible attribute (placeholder, title, alt, aria-label, aria-description, the value of a submit or
-  button input, the content of <meta name="description">) with a letter in it. The Markdown exports
-  (report.md, _slog_log.md) are linted the same way: they are what a council paper or newsletter quotes, and they
-  follow the language of the request like the pages do (`?lang=en` on the export URL, the `--lang` of the CLI),
-  so their headings are translated too. Only their machine-readable siblings (JSON and CSV keys and values) are a
-  contract and stay as they are, in English.
+  button input, the content of <meta name="description">) with a letter in it. The Markdown exports (report/report.md,
+  series_log/_log.md) are linted the same way: they are what a council paper or newsletter quotes, and they follow the
+  language of the request like the pages do (`?lang=en` on the export URL, the `--lang` of the CLI), so their headings
+  are translated too. Only their machine-readable siblings (JSON and CSV keys and values) are a contract and stay as
+  they are, in English.
 * a look at the running demo: every page in `?lang=da` and `?lang=en`, with the right <html lang>, and no
   English interface message on the Danish page (each msgid the English page shows whose Danish differs must not
   be on the Danish page), and the Danish page differing from the English one.

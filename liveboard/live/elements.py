@@ -146,15 +146,15 @@ def screen(board: Board, dirty: Dirty | None) -> list[Element]:
     if kinds is None or "announcement" in kinds:
         out.append(Element("announcement", _one("_announcement.html", board)))
     if kinds is None or kinds & STRUCTURE or _placed_pitch_changed(board, dirty):
-        out.append(Element("clock", _one("_screen_clock.html", board)))
-        out.append(Element("grid", _one("_screen_grid.html", board, pages=pages(board.rooms, ROOMS_PER_PAGE))))
+        out.append(Element("clock", _one("screen/_clock.html", board)))
+        out.append(Element("grid", _one("screen/_grid.html", board, pages=pages(board.rooms, ROOMS_PER_PAGE))))
         out.append(Element("door-refresh", _one("_refresh.html", board, name="door-refresh")))
     if kinds is None or kinds & {"pitch", "interest"}:
-        out.append(Element("screen-pitches", _one("_screen_pitches.html", board)))
+        out.append(Element("screen-pitches", _one("screen/_pitches.html", board)))
     if kinds is not None and "presence" in kinds and not kinds & STRUCTURE:
         for cell in _cells(board, dirty.sessions if dirty else None):
             out.append(Element(f"count-{cell.session.id}", _one("_count.html", board, cell=cell)))
-            out.append(Element(f"door-count-{cell.session.id}", _one("_door_count.html", board, cell=cell)))
+            out.append(Element(f"door-count-{cell.session.id}", _one("screen/_door_count.html", board, cell=cell)))
     if kinds is None or kinds & {"note", "support"}:
         out.extend(_door_notes(board, dirty.sessions if dirty else None))
     return out
@@ -165,27 +165,27 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
     from liveboard.web.views.host import console_lists as _host_lists
 
     if dirty is None:
-        console = _one("_host_console.html", board, **_host_lists(board), oob=False, request=None)
+        console = _one("host/_console.html", board, **_host_lists(board), oob=False, request=None)
         return [Element("main", console.replace('<main id="main"', '<main id="main" hx-swap-oob="true"', 1))]
     kinds = dirty.kinds
     out: list[Element] = []
     lists = _host_lists(board)
     if kinds & STRUCTURE or kinds & {"pitch"}:
-        out.append(Element("schedule", _one("_host_grid.html", board, **lists)))
+        out.append(Element("schedule", _one("host/_grid.html", board, **lists)))
     elif "presence" in kinds:
         for cell in _cells(board, dirty.sessions):
-            out.append(Element(f"hcount-{cell.session.id}", _one("_host_count.html", board, cell=cell)))
+            out.append(Element(f"hcount-{cell.session.id}", _one("host/_count.html", board, cell=cell)))
     if kinds & {"pitch", "interest"}:
-        out.append(Element("moderation", _one("_host_moderation.html", board, **lists)))
+        out.append(Element("moderation", _one("host/_moderation.html", board, **lists)))
     if kinds & {"event"}:
-        out.append(Element("event", _one("_host_event.html", board)))
+        out.append(Element("event", _one("host/_event.html", board)))
     if kinds & {"announcement"}:
-        out.append(Element("announce-now", _one("_host_announce_now.html", board)))
+        out.append(Element("announce-now", _one("host/_announce_now.html", board)))
     if kinds & {"rooms", "rounds"}:
-        out.append(Element("rooms", _one("_host_rooms.html", board)))
-        out.append(Element("rounds", _one("_host_rounds.html", board)))
+        out.append(Element("rooms", _one("host/_rooms.html", board)))
+        out.append(Element("rounds", _one("host/_rounds.html", board)))
     if kinds - {"presence", "interest", "note", "support"}:
-        out.append(Element("audit-list", _one("_host_audit.html", board, audit=board.audit)))
+        out.append(Element("audit-list", _one("host/_audit.html", board, audit=board.audit)))
     return out
 
 
@@ -197,7 +197,7 @@ def report(board: Board, dirty: Dirty | None) -> list[Element]:
     """The report only hears that the harvest changed, as a marker; the page then fetches itself again
     (static/js/app.js), since its +1 buttons are personal and a shared frame never is."""
     if dirty is None or dirty.kinds & REPORT or "resync" in dirty.kinds:
-        return [Element("report-refresh", _one("_report_refresh.html", board))]
+        return [Element("report-refresh", _one("report/_refresh.html", board))]
     return []
 
 
@@ -226,7 +226,7 @@ def _door_notes(board: Board, session_ids: Iterable[int] | None) -> list[Element
         return []
     wanted = None if session_ids is None else set(session_ids)
     return [
-        Element(f"door-notes-{cell.session.id}", _one("_door_notes.html", board, cell=cell))
+        Element(f"door-notes-{cell.session.id}", _one("screen/_door_notes.html", board, cell=cell))
         for cell in board.cells_of(current)
         if wanted is None or cell.session.id in wanted
     ]

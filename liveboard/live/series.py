@@ -5,7 +5,7 @@ module's loader and renderers. What the views show is the meeting at hand: its d
 (`series-meeting`), its agenda in order with each item's support count (`series-agenda`, holding
 `agenda-item-{id}` and `item-support-{id}`), and the item being discussed now with its story and latest steps
 (`series-current`, screens and consoles only). Phones get the participant page's own fragments
-(`_series_meeting.html`, `_series_agenda.html`) for the series' next meeting, as that page shows it, with
+(`series/_meeting.html`, `series/_agenda.html`) for the series' next meeting, as that page shows it, with
 every support button off: the page applies its person's marks (`#series-marks`).
 
 The agenda orders itself by support, so a support change may reorder it: the whole list is sent again then
@@ -145,9 +145,9 @@ def phone(board: SeriesBoard, dirty: Dirty | None) -> list[Element]:
     kinds = dirty.kinds if dirty is not None else None
     out: list[Element] = []
     if kinds is None or kinds & MEETING:
-        out.append(Element("series-meeting", render_template("_series_meeting.html", **phone_context(board))))
+        out.append(Element("series-meeting", render_template("series/_meeting.html", **phone_context(board))))
     if kinds is None or kinds & AGENDA:
-        out.append(Element("series-agenda", render_template("_series_agenda.html", **phone_context(board))))
+        out.append(Element("series-agenda", render_template("series/_agenda.html", **phone_context(board))))
     return out
 
 
@@ -159,11 +159,11 @@ def elements(view: str, board: SeriesBoard, dirty: Dirty | None) -> list[Element
     kinds = dirty.kinds if dirty is not None else None
     out: list[Element] = []
     if kinds is None or kinds & MEETING:
-        out.append(Element("series-meeting", _one("_sscreen_meeting.html", board, view)))
+        out.append(Element("series-meeting", _one("series_screen/_meeting.html", board, view)))
     if kinds is None or kinds & AGENDA:
-        out.append(Element("series-agenda", _one("_sscreen_agenda.html", board, view)))
+        out.append(Element("series-agenda", _one("series_screen/_agenda.html", board, view)))
     if kinds is None or kinds & CURRENT:
-        out.append(Element("series-current", _one("_sscreen_current.html", board, view)))
+        out.append(Element("series-current", _one("series_screen/_current.html", board, view)))
     return out
 
 

@@ -79,7 +79,7 @@ def test_a_plural_count_in_a_template_is_grouped(lang: str, expected: str) -> No
 )
 def test_the_median_time_to_close_in_words(lang: str, median: float, expected: str) -> None:
     with i18n.using(lang):
-        page = render("_slog_counts.html", counts={}, statuses=[], status=None, page_path="/s", median=median)
+        page = render("series_log/_counts.html", counts={}, statuses=[], status=None, page_path="/s", median=median)
     assert expected in text(page)
 
 

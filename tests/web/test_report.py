@@ -204,5 +204,5 @@ def test_the_report_marker_renders_for_catching_up() -> None:
     """A client that connects late is told the version too, so it refetches only when it has missed something."""
     from types import SimpleNamespace
 
-    html_text = render("_report_refresh.html", event=SimpleNamespace(version=42), oob=True)
+    html_text = render("report/_refresh.html", event=SimpleNamespace(version=42), oob=True)
     assert html_text.strip() == '<i id="report-refresh" hidden data-at="42" hx-swap-oob="true"></i>'

@@ -145,7 +145,7 @@ def test_the_short_fragment_for_the_series_page(server: LiveServer) -> None:
     with server.database.read() as db:
         one = series.by_slug(db, "seniorer")
         entries = items.log(db, one)
-    fragment = render("_series_log.html", series=one, entries=entries)
+    fragment = render("series/_log.html", series=one, entries=entries)
     assert has_id(fragment, "series-log-short")
     answered = [e for e in entries if e.answer]
     newest = max(answered, key=lambda e: e.answer.at)

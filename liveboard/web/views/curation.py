@@ -153,12 +153,12 @@ async def desk_page(request: Request) -> Response:
     if opened is not None and htmx.is_htmx(request):
         if opened not in desk.views:
             raise NotFound(N_("There is no such note."))
-        html = render("_desk_merge.html", view=desk.views[opened], opened=opened, filters=filters, **context)
+        html = render("desk/_merge.html", view=desk.views[opened], opened=opened, filters=filters, **context)
         return HTMLResponse(html)
     shown = desk.shown(filters)
     return page(
         request,
-        "host_notes.html",
+        "desk/notes.html",
         filters=filters,
         opened=opened,
         shown=shown,
@@ -185,10 +185,10 @@ def note_action(work: Callable[[Session, Event, object, dict[str, object]], Note
                 desk: Desk = context["desk"]
                 acted = notes.get(db, context["event"], note_id)
                 if acted.id in desk.views:
-                    return render("_desk_answer.html", view=desk.views[acted.id], **context)
+                    return render("desk/_answer.html", view=desk.views[acted.id], **context)
                 # Merged: its element says where it went, and the note it went into is swapped in as well.
                 target = desk.views.get(acted.merged_into_id)  # type: ignore[arg-type]
-                return render("_desk_merged.html", duplicate=acted, view=target, **context)
+                return render("desk/_merged.html", duplicate=acted, view=target, **context)
 
             fragment = await read(request, answer)
         return htmx.done(request, f"/e/{slug}/host/notes{filters.query()}#note-{shown}", fragment)

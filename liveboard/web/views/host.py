@@ -44,7 +44,7 @@ def console(db: Session, slug: str) -> dict[str, Any]:
 async def host_page(request: Request) -> Response:
     auth.require_host(request)
     context = await read(request, lambda db: console(db, request.path_params["slug"]))
-    return page(request, "host.html", **context)
+    return page(request, "host/console.html", **context)
 
 
 def action(work: Callable[[Session, Event, dict[str, object], dict[str, str]], object], anchor: str) -> Callable:
@@ -62,7 +62,7 @@ def action(work: Callable[[Session, Event, dict[str, object], dict[str, str]], o
         fragment = None
         if htmx.is_htmx(request):
             context = await read(request, lambda db: console(db, slug))
-            fragment = render("_host_console.html", request=request, **context)
+            fragment = render("host/_console.html", request=request, **context)
         return htmx.done(request, f"/e/{slug}/host#{anchor}", fragment)
 
     return endpoint

@@ -27,7 +27,7 @@ def safe_next(value: object) -> str:
 
 
 async def login_form(request: Request) -> Response:
-    return page(request, "login.html", next=safe_next(request.query_params.get("next")))
+    return page(request, "host/login.html", next=safe_next(request.query_params.get("next")))
 
 
 async def login(request: Request) -> Response:
@@ -37,10 +37,10 @@ async def login(request: Request) -> Response:
     password = fields.get("password")
     if not isinstance(password, str) or not password:
         error = i18n.gettext("Type the hosts' password.")
-        return page(request, "login.html", status_code=422, error=error, next=target)
+        return page(request, "host/login.html", status_code=422, error=error, next=target)
     if not password_matches(password, request.app.state.admin_password):
         error = i18n.gettext("That password is not right.")
-        return page(request, "login.html", status_code=403, error=error, next=target)
+        return page(request, "host/login.html", status_code=403, error=error, next=target)
     response = RedirectResponse(target, status_code=303)
     auth.log_in(request, response)
     return response
@@ -57,7 +57,7 @@ async def host_index(request: Request) -> Response:
         return RedirectResponse("/host/login?next=/host", status_code=303)
     all_events = await read(request, events.all_events)
     all_series = await read(request, series_domain.all_series)
-    return page(request, "host_index.html", events=all_events, series_list=all_series)
+    return page(request, "host/home.html", events=all_events, series_list=all_series)
 
 
 async def index(request: Request) -> Response:

@@ -56,7 +56,7 @@ async def take_page(request: Request) -> Response:
     context = await read(request, lambda db: taker_context(db, slug, session_id, key))
     saved = request.query_params.get("saved") == "1"
     kept = {"kind": request.query_params.get("kind")}  # after a plain form's note: the kind it had
-    response = page(request, "take.html", saved=saved, values=kept, **context)
+    response = page(request, "take/take.html", saved=saved, values=kept, **context)
     response.headers.update(PRIVATE)
     return response
 
@@ -75,7 +75,7 @@ async def take_note(request: Request) -> Response:
     except Invalid as error:
         context = await read(request, lambda db: taker_context(db, slug, session_id, key))
         context.update(values=fields, error=message(error), field=error.field)
-        name = "_take_form.html" if htmx.is_htmx(request) else "take.html"
+        name = "take/_form.html" if htmx.is_htmx(request) else "take/take.html"
         return HTMLResponse(render(name, request=request, **context), status_code=422, headers=PRIVATE)
     # The kind stays chosen for the next note: a note-taker often writes down several of one kind in a row.
     kept = {"kind": fields.get("kind")}
@@ -83,8 +83,8 @@ async def take_note(request: Request) -> Response:
         back = take_url(slug, int(session_id), str(key), saved="1", kind=str(kept["kind"])) + "#take-form"
         return htmx.done(request, back)
     context = await read(request, lambda db: taker_context(db, slug, session_id, key))
-    html = render("_take_form.html", request=request, saved=True, values=kept, **context)
-    html += render("_take_notes.html", request=request, oob=True, **context)
+    html = render("take/_form.html", request=request, saved=True, values=kept, **context)
+    html += render("take/_notes.html", request=request, oob=True, **context)
     return HTMLResponse(html, headers=PRIVATE)
 
 
@@ -106,7 +106,7 @@ async def key_page(request: Request) -> Response:
     """The note-taker link of a session, with its QR code: for a host to show, print or send."""
     auth.require_host(request)
     context = await read(request, lambda db: key_context(request, db))
-    response = page(request, "note_key.html", **context)
+    response = page(request, "take/note_key.html", **context)
     response.headers.update(PRIVATE)
     return response
 
@@ -119,7 +119,7 @@ async def make_key(request: Request) -> Response:
     fragment = None
     if htmx.is_htmx(request):
         context = await read(request, lambda db: key_context(request, db))
-        fragment = render("_note_key.html", request=request, made=True, **context)
+        fragment = render("take/_note_key.html", request=request, made=True, **context)
     response = htmx.done(request, f"/e/{slug}/host/sessions/{session_id}/note-key?made=1", fragment)
     response.headers.update(PRIVATE)
     return response

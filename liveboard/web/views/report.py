@@ -41,7 +41,7 @@ def chart_of(session: SessionHarvest, moment: datetime, timezone: str) -> str:
     chart = charts.attendance(
         session.curve, cell.round.starts, cell.round.ends, capacity=cell.room.capacity, now=moment, timezone=timezone
     )
-    return Markup(render("_report_chart.html", chart=chart)) if chart else ""
+    return Markup(render("report/_chart.html", chart=chart)) if chart else ""
 
 
 async def report(request: Request) -> Response:
@@ -51,7 +51,7 @@ async def report(request: Request) -> Response:
     moment = harvest.board.now
     return page(
         request,
-        "report.html",
+        "report/report.html",
         **exports.context(harvest),
         board=harvest.board,
         supported=loaded["supported"],

@@ -49,9 +49,9 @@ async def screen(request: Request) -> Response:
     if "room" in context:
         cell = context["now_cell"] or context["next_cell"]
         target = f"{base}/e/{slug}/sessions/{cell.session.id}" if cell else f"{base}/e/{slug}"
-        return page(request, "door.html", **code_for(target), **context)
+        return page(request, "screen/door.html", **code_for(target), **context)
     room_pages = pages(context["board"].rooms, ROOMS_PER_PAGE)
-    return page(request, "screen.html", **code_for(f"{base}/e/{slug}"), pages=room_pages, **context)
+    return page(request, "screen/screen.html", **code_for(f"{base}/e/{slug}"), pages=room_pages, **context)
 
 
 def code_for(target: str) -> dict[str, str]:

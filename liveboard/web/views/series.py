@@ -90,7 +90,7 @@ def message(error: Invalid) -> str:
 async def series_page(request: Request) -> Response:
     token, new = auth.ensure_member_token(request)
     context = await read(request, lambda db: personal(db, request.path_params["series"], token))
-    response = page(request, "series.html", **context)
+    response = page(request, "series/series.html", **context)
     return with_cookie(request, response, token, new, context["series"].slug)
 
 
@@ -122,16 +122,16 @@ async def propose(request: Request) -> Response:
         context = await read(request, lambda db: personal(db, slug, token))
         context.update(values=fields, error=message(error), error_field=error.field)
         if htmx.is_htmx(request):
-            response: Response = HTMLResponse(render("_series_form.html", request=request, **context), 422)
+            response: Response = HTMLResponse(render("series/_form.html", request=request, **context), 422)
         else:
-            response = page(request, "series.html", status_code=422, **context)
+            response = page(request, "series/series.html", status_code=422, **context)
         return with_cookie(request, response, token, new, context["series"].slug)
     fragment = None
     if htmx.is_htmx(request):
         context = await read(request, lambda db: personal(db, slug, token))
-        fragment = render("_series_form.html", request=request, sent=True, **context)
-        fragment += render("_series_agenda.html", request=request, oob=True, **context)
-        fragment += render("_series_mine.html", request=request, oob=True, **context)
+        fragment = render("series/_form.html", request=request, sent=True, **context)
+        fragment += render("series/_agenda.html", request=request, oob=True, **context)
+        fragment += render("series/_mine.html", request=request, oob=True, **context)
     response = htmx.done(request, f"/s/{slug}?sent=1#series-form", fragment)
     return with_cookie(request, response, token, new, slug)
 
@@ -153,8 +153,8 @@ async def toggle_support(request: Request) -> Response:
     item = context["entry"].item
     fragment = None
     if htmx.is_htmx(request):
-        fragment = render("_series_support.html", request=request, **context)
-        fragment += render("_series_marks.html", oob=True, **context)
+        fragment = render("series/_support.html", request=request, **context)
+        fragment += render("series/_marks.html", oob=True, **context)
     return with_cookie(request, htmx.done(request, f"/s/{slug}#agenda-item-{item.id}", fragment), token, new, slug)
 
 

@@ -74,7 +74,7 @@ def console(db: Session, slug: str) -> dict[str, Any]:
 async def console_page(request: Request) -> Response:
     auth.require_host(request)
     context = await read(request, lambda db: console(db, request.path_params["series"]))
-    return page(request, "series_host.html", **context)
+    return page(request, "series_host/console.html", **context)
 
 
 def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], object], anchor: str) -> Callable:
@@ -92,7 +92,7 @@ def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], 
         fragment = None
         if htmx.is_htmx(request):
             context = await read(request, lambda db: console(db, slug))
-            fragment = render("_shost_console.html", request=request, **context)
+            fragment = render("series_host/_console.html", request=request, **context)
         return htmx.done(request, f"/s/{slug}/host#{anchor.format(**params)}", fragment)
 
     return endpoint

@@ -66,12 +66,12 @@ def _context(request: Request, logs: list[SeriesLog], *, across: bool) -> dict[s
 async def series_log(request: Request) -> Response:
     slug = request.path_params["series"]
     logs = await read(request, lambda db: [series_exports.load(db, series_domain.by_slug(db, slug))])
-    return page(request, "series_log.html", **_context(request, logs, across=False))
+    return page(request, "series_log/log.html", **_context(request, logs, across=False))
 
 
 async def all_logs(request: Request) -> Response:
     logs = await read(request, series_exports.load_all)
-    return page(request, "series_log.html", **_context(request, logs, across=True))
+    return page(request, "series_log/log.html", **_context(request, logs, across=True))
 
 
 def _export(suffix: str, *, across: bool) -> Callable[[Request], Awaitable[Response]]:

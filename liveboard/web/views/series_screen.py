@@ -29,7 +29,12 @@ async def series_screen(request: Request) -> Response:
     context = await read(request, load)
     url = f"{public_base(request)}/s/{slug}"
     return page(
-        request, "series_screen.html", qr=qr.svg(url, i18n.gettext(QR_TITLE)), url=url, short_url=short(url), **context
+        request,
+        "series_screen/screen.html",
+        qr=qr.svg(url, i18n.gettext(QR_TITLE)),
+        url=url,
+        short_url=short(url),
+        **context,
     )
 
 
