@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, database.engine)
         app.state.secret_key = await asyncio.to_thread(keys.secret_key, database, settings.secret_key)
+        await asyncio.to_thread(keys.admin_account, database, password)
         await hub.start()
         yield
         live.close()

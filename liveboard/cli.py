@@ -19,7 +19,7 @@ from sqlmodel import Session
 from liveboard import migrate
 from liveboard.config import ConfigError, Settings
 from liveboard.db import Database
-from liveboard.domain import events
+from liveboard.domain import audit, events
 from liveboard.domain import purge as purging
 from liveboard.domain.errors import DomainError
 from liveboard.eventfile import EventFileError, import_event, import_series, is_series_file, load_toml
@@ -262,6 +262,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
                 event = events.by_slug(db, args.slug)
                 raise CliError(_purge_warning(event, purging.preview(db, event)))
         with database.write() as db:
+            db.info["actor"] = audit.CLI
             event = events.by_slug(db, args.slug)
             counts = purging.purge(db, event)
     print(

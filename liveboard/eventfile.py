@@ -269,7 +269,7 @@ def _parse(data: dict[str, Any], *, creating: bool) -> _EventSpec:
 # --- applying it -----------------------------------------------------------------------------------------------
 
 
-def import_event(database: Database, data: dict[str, Any]) -> ImportResult:
+def import_event(database: Database, data: dict[str, Any], *, actor: str = audit.CLI) -> ImportResult:
     """Create the event named by `slug`, or update it: matched by room name, round label and pitch title.
 
     Nothing the file leaves out is deleted (see the module docstring). The whole import is one transaction.
@@ -279,6 +279,7 @@ def import_event(database: Database, data: dict[str, Any]) -> ImportResult:
     _refuse_unknown(data, EVENT_KEYS, "")
     slug = _check("slug", validate.slug, data.get("slug"))
     with database.write() as db:
+        db.info["actor"] = actor
         event = db.exec(select(Event).where(Event.slug == slug)).first()
         created = event is None
         spec = _parse(data, creating=created)
@@ -304,7 +305,13 @@ def import_event(database: Database, data: dict[str, Any]) -> ImportResult:
             added_rounds=added_rounds,
             added_pitches=added_pitches,
         )
-        audit.record(db, event, "event.import", subject=f"event:{event.id}", detail=result.summary())
+        audit.record(
+            db,
+            event,
+            "event.import",
+            subject=f"event:{event.id}",
+            data={"rooms": result.rooms, "rounds": result.rounds, "pitches": result.pitches, "created": created},
+        )
     return result
 
 
@@ -518,7 +525,7 @@ def _items(data: dict[str, Any]) -> list[_ItemSpec]:
     return specs
 
 
-def import_series(database: Database, data: dict[str, Any]) -> SeriesImportResult:
+def import_series(database: Database, data: dict[str, Any], *, actor: str = audit.CLI) -> SeriesImportResult:
     """Create the series named by `series`, or update it. Checked whole first; applied in one transaction."""
     from liveboard.domain import items as items_domain
     from liveboard.domain import series as series_domain
@@ -528,6 +535,7 @@ def import_series(database: Database, data: dict[str, Any]) -> SeriesImportResul
     _refuse_unknown(data, SERIES_KEYS, "")
     slug = _check("series", validate.slug, data.get("series"))
     with database.write() as db:
+        db.info["actor"] = actor
         found = db.exec(select(Series).where(Series.slug == slug)).first()
         created = found is None
         fields = _series_fields(data, created)
@@ -570,7 +578,14 @@ def import_series(database: Database, data: dict[str, Any]) -> SeriesImportResul
                     setattr(item, key, value)
                 db.add(item)
         result = SeriesImportResult(slug, created, len(meetings), len(items), added_meetings, added_items)
-        audit.record(db, None, "series.import", subject=f"series:{slug}", detail=result.summary())
+        audit.record(
+            db,
+            None,
+            "series.import",
+            subject=f"series:{slug}",
+            data={"meetings": len(meetings), "items": len(items), "created": created},
+            series=found,
+        )
     return result
 
 

@@ -1,4 +1,4 @@
-"""The secret that signs cookies, and the hosts' password.
+"""The secret that signs cookies, and the `admin` account's password.
 
 The secret key lives in the database when not configured, so a restart, and every other instance on the same
 database, keeps everyone's cookies valid. The first instance to start writes it; the others read that one.
@@ -6,12 +6,12 @@ database, keeps everyone's cookies valid. The first instance to start writes it;
 
 from __future__ import annotations
 
-import hmac
 import secrets
 
 from sqlalchemy.exc import IntegrityError
 
 from liveboard.db import Database
+from liveboard.domain import accounts, audit
 from liveboard.models import Setting
 
 SECRET_KEY = "secret_key"
@@ -42,5 +42,8 @@ def admin_password(configured: str | None) -> tuple[str, bool]:
     return secrets.token_urlsafe(12), True
 
 
-def password_matches(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
+def admin_account(database: Database, password: str) -> None:
+    """The `admin` account exists with this password (see `accounts.ensure_admin`)."""
+    with database.write() as db:
+        db.info["actor"] = audit.SYSTEM
+        accounts.ensure_admin(db, password)

@@ -6,8 +6,10 @@ Times are aware datetimes in UTC (SQLModel's UTCDateTime); an event's `timezone`
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -62,6 +64,8 @@ class Event(SQLModel, table=True):
     #: Rises with every committed change of the event; clients use it to know what they have seen.
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    #: When a host last opened the door posters for printing; the console's checklist asks for it.
+    posters_printed_at: datetime | None = None
 
 
 class Room(SQLModel, table=True):
@@ -273,17 +277,83 @@ class Announcement(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Append-only record of every host action: who did what to which thing, and when."""
+    """Append-only record of every host action: who did what to which thing, and when.
+
+    `actor` is the account's username (rows from before accounts existed say "admin"; the command line writes
+    "@cli", which no username can be). `detail` is what a person typed (a title, a name), kept as written;
+    `data` is what the code knows of the action (a phase, a target's id, a text as it was before), stored as
+    values so the log can say them in the reader's language without parsing text.
+    """
 
     __tablename__ = "audit"
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int | None = Field(default=None, sa_column=fk("event.id", nullable=True))
+    series_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("series.id", ondelete="CASCADE", name="audit_series"), nullable=True, index=True
+        ),
+    )
     at: datetime = Field(default_factory=utcnow)
-    actor: str = Field(default="host", max_length=60)
+    actor: str = Field(default="admin", max_length=60, index=True)
     action: str = Field(max_length=60)
     subject: str = Field(default="", max_length=60)
     detail: str = Field(default="", max_length=4000)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- hosts' accounts ----------------------------------------------------------------------------------------------
+
+ROLES = ("organiser", "host")
+
+
+class Account(SQLModel, table=True):
+    """A host who logs in as themselves. `admin` (an organiser) always exists; its password comes from
+    `LIVEBOARD_ADMIN_PASSWORD`. Others get theirs through a one-time invitation.
+
+    Only a slow salted hash of the password is stored (argon2id, see `domain.accounts`). A disabled account keeps
+    its row, so the log still names who did what.
+    """
+
+    __table_args__ = (CheckConstraint("role IN ('organiser', 'host')", name="account_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=80)
+    role: str = Field(default="host", max_length=10)
+    #: None until the invitation is used.
+    password_hash: str | None = Field(default=None, max_length=255)
+    disabled_at: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    #: The username of the organiser who made it ("" for admin and the command line).
+    created_by: str = Field(default="", max_length=40)
+
+
+class HostSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
+    database cannot be replayed as a cookie. Logging out or disabling the account deletes the row: the cookie
+    then matches nothing, even replayed."""
+
+    __tablename__ = "host_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(sa_column=fk("account.id"))
+    created_at: datetime = Field(default_factory=utcnow)
+    #: Refreshed at most once a minute while the host is active; past the idle limit the session is over.
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time link for a new host to choose their password: used once, within its days, then 410."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(sa_column=fk("account.id"))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_by: str = Field(default="", max_length=40)
 
 
 # --- dialogue-meeting series ------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_the_extraction_finds_messages_in_code_and_templates() -> None:
     # One from each kind of source: a template, N_() in the domain, i18n.gettext() in a view.
     assert "Where do I go now?" in found
     assert "{field} is required." in found
-    assert "That password is not right." in found
+    assert "That username and password do not match an account that may log in." in found
 
 
 @pytest.mark.parametrize("path", CATALOGS)

@@ -1,18 +1,31 @@
-"""The audit log of host actions: appended in the same transaction as the action, so neither exists alone."""
+"""The audit log of host actions: appended in the same transaction as the action, so neither exists alone.
+
+Each entry names its actor, the account the write was made for: the web layer puts the host's username on the
+transaction (`db.info["actor"]`, see `web.requests.write`), the command line puts `CLI`. What a person typed
+(a title, a room's name) is `detail`, kept as written; what the code knows (a phase, an id, the text before an
+edit) is `data`, stored as values and said in the reader's language by `describe`.
+"""
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from liveboard.domain.errors import N_
-from liveboard.models import AuditEntry, Event
+from liveboard.models import AuditEntry, Event, Series
 
-#: What each action is called where hosts read the log. The codes stay as stored (exports, the database), and
-#: the details are kept as written: titles, names and texts people typed.
+#: The actor of what the command line did (import, purge, accounts): no username can hold "@".
+CLI = "@cli"
+#: The actor when nobody said: a write outside any request or command (a test, a migration).
+SYSTEM = "@system"
+
+#: What each action is called where hosts read the log. The codes stay as stored (exports, the database).
 LABELS: dict[str, str] = {
     "announce": N_("Announcement"),
+    "event.create": N_("Event created"),
+    "event.copy": N_("Event copied"),
+    "event.import": N_("Event imported from a file"),
     "event.phase": N_("Phase set"),
     "event.pitching": N_("Pitching opened or closed"),
     "event.purge": N_("Personal data removed"),
@@ -41,48 +54,68 @@ LABELS: dict[str, str] = {
     "note.themes": N_("Themes set"),
     "item.merge": N_("Points merged"),
     "series.create": N_("Series created"),
+    "series.import": N_("Series imported from a file"),
     "series.edit": N_("Series changed"),
     "series.meeting": N_("Meeting scheduled"),
     "series.close": N_("Meeting closed"),
+    "account.add": N_("Account created"),
+    "account.invite": N_("New invitation link"),
+    "account.join": N_("Invitation used: password chosen"),
+    "account.login": N_("Logged in"),
+    "account.logout": N_("Logged out"),
+    "account.disable": N_("Account disabled"),
+}
+
+#: How the code's values are said, by action; `%(name)s` takes `data["name"]`.
+MESSAGES: dict[str, str] = {
+    "room.add": N_("capacity %(capacity)s"),
+    "room.edit": N_("capacity %(capacity)s"),
+    "pitch.edit": N_("before: %(before)s"),
+    "note.edit": N_("before: %(before)s"),
+    "pitch.merge": N_("into #%(into)s"),
+    "note.merge": N_("into #%(into)s"),
+    "item.merge": N_("into #%(into)s"),
+    "session.place": N_("in %(room)s, %(round)s"),
+    "session.move": N_("to %(room)s, %(round)s"),
+    "session.swap": N_("with session #%(with)s"),
+    "session.remove": N_("pitch #%(pitch)s"),
+    "series.meeting": N_("meeting #%(meeting)s"),
+    "series.close": N_("meeting #%(meeting)s"),
+    "note.themes": N_("themes: %(themes)s"),
+    "event.copy": N_("from %(source)s"),
+    "event.purge": N_("%(participants)s participants, %(notes)s notes, %(pitches)s pitches"),
+    "event.import": N_("%(rooms)s rooms, %(rounds)s rounds, %(pitches)s pitches"),
+    "series.import": N_("%(meetings)s meetings, %(items)s points"),
+}
+#: Values that are one word of the code's: a phase, open or closed, a role.
+WORDS: dict[tuple[str, str, object], str] = {
+    ("event.phase", "phase", "setup"): N_("Setting up"),
+    ("event.phase", "phase", "pitching"): N_("Pitching"),
+    ("event.phase", "phase", "running"): N_("Sessions running"),
+    ("event.phase", "phase", "ended"): N_("Ended"),
+    ("event.pitching", "open", True): N_("open"),
+    ("event.pitching", "open", False): N_("closed"),
+    ("account.add", "role", "organiser"): N_("organiser"),
+    ("account.add", "role", "host"): N_("host"),
 }
 
 
-#: Details the code wrote in words, by the actions that write them (a pitch's title that happens to read
-#: "before: …" is still a title): how each is said, with what it carries.
-DETAIL_PATTERNS: list[tuple[frozenset[str], re.Pattern[str], str]] = [
-    (frozenset({"pitch.edit", "note.edit"}), re.compile(r"before: (?P<text>.*)", re.DOTALL), N_("before: %(text)s")),
-    (
-        frozenset({"pitch.merge", "note.merge", "item.merge"}),
-        re.compile(r"into (?:note|pitch|item):(?P<id>\d+)"),
-        N_("into #%(id)s"),
-    ),
-    (frozenset({"session.swap"}), re.compile(r"with session:(?P<id>\d+)"), N_("with session #%(id)s")),
-    (frozenset({"session.remove"}), re.compile(r"pitch:(?P<id>\d+)"), N_("pitch #%(id)s")),
-    (frozenset({"series.meeting", "series.close"}), re.compile(r"meeting:(?P<id>\d+)"), N_("meeting #%(id)s")),
-]
-#: Whole details that are one word of the code's: a phase, pitching open or closed.
-DETAIL_WORDS: dict[tuple[str, str], str] = {
-    ("event.phase", "setup"): N_("Setting up"),
-    ("event.phase", "pitching"): N_("Pitching"),
-    ("event.phase", "running"): N_("Sessions running"),
-    ("event.phase", "ended"): N_("Ended"),
-    ("event.pitching", "open"): N_("open"),
-    ("event.pitching", "closed"): N_("closed"),
-    ("note.key", "new note-taker link"): "",
-}
-
-
-def detail(action: str, text: str) -> tuple[str, dict[str, str] | None]:
-    """A detail as the log shows it: `(message, values)` to translate when the code wrote it in words, or
-    `(text, None)` when it is what a person typed (a title, a name), which stays as it is."""
-    word = DETAIL_WORDS.get((action, text))
-    if word is not None:
-        return word, {}
-    for actions, pattern, message in DETAIL_PATTERNS:
-        found = pattern.fullmatch(text) if action in actions else None
-        if found:
-            return message, found.groupdict()
-    return text, None
+def describe(action: str, data: dict[str, Any] | None) -> tuple[str, dict[str, str]] | None:
+    """The code's values of an entry as a message to translate with its values, or None when it has none."""
+    data = data or {}
+    for key, value in data.items():
+        word = WORDS.get((action, key, value))
+        if word is not None:
+            return word, {}
+    message = MESSAGES.get(action)
+    if message is None or not data:
+        return None
+    values = {key: ", ".join(map(str, value)) if isinstance(value, list) else str(value) for key, value in data.items()}
+    try:
+        message % values
+    except (KeyError, TypeError, ValueError):
+        return None  # a row from another version, with other values: shown without them
+    return message, values
 
 
 def label(action: str) -> str:
@@ -90,14 +123,41 @@ def label(action: str) -> str:
     return LABELS.get(action, action)
 
 
-def record(db: Session, event: Event | None, action: str, *, subject: str = "", detail: str = "") -> None:
+def record(
+    db: Session,
+    event: Event | None,
+    action: str,
+    *,
+    subject: str = "",
+    detail: str = "",
+    data: dict[str, Any] | None = None,
+    series: Series | None = None,
+    actor: str | None = None,
+) -> None:
     db.add(
         AuditEntry(
-            event_id=event.id if event else None, action=action, subject=subject, detail=detail[:4000], actor="host"
+            event_id=event.id if event else None,
+            series_id=series.id if series else None,
+            action=action,
+            subject=subject,
+            detail=detail[:4000],
+            data=data or {},
+            actor=actor or db.info.get("actor") or SYSTEM,
         )
     )
 
 
 def entries(db: Session, event: Event, limit: int = 50) -> list[AuditEntry]:
     query = select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(col(AuditEntry.id).desc()).limit(limit)
+    return list(db.exec(query))
+
+
+def installation(db: Session, *, prefix: str = "account.", limit: int = 50) -> list[AuditEntry]:
+    """Entries that belong to no event or series (accounts, logins), newest first."""
+    query = (
+        select(AuditEntry)
+        .where(col(AuditEntry.event_id).is_(None), col(AuditEntry.action).startswith(prefix))
+        .order_by(col(AuditEntry.id).desc())
+        .limit(limit)
+    )
     return list(db.exec(query))

@@ -35,3 +35,7 @@ class NotFound(DomainError):
 
 class Denied(DomainError):
     """Not for this person: a key that does not open this (HTTP 403)."""
+
+
+class Gone(DomainError):
+    """It was here and is no longer: a used or expired link (HTTP 410)."""

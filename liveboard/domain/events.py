@@ -97,14 +97,14 @@ def set_phase(db: Session, event: Event, phase: object) -> None:
     bump(db, event, "event")
     event.phase = phase
     db.add(event)
-    audit.record(db, event, "event.phase", detail=phase)
+    audit.record(db, event, "event.phase", data={"phase": phase})
 
 
 def set_pitching(db: Session, event: Event, is_open: bool) -> None:
     bump(db, event, "event")
     event.pitching_open = is_open
     db.add(event)
-    audit.record(db, event, "event.pitching", detail="open" if is_open else "closed")
+    audit.record(db, event, "event.pitching", data={"open": is_open})
 
 
 def _room_fields(form: dict[str, object]) -> tuple[str, int, str]:
@@ -124,7 +124,7 @@ def add_room(db: Session, event: Event, form: dict[str, object]) -> Room:
     new = Room(event_id=event.id, name=name, capacity=capacity, location=location, position=position + 1)
     db.add(new)
     db.flush()
-    audit.record(db, event, "room.add", subject=f"room:{new.id}", detail=f"{name} ({capacity})")
+    audit.record(db, event, "room.add", subject=f"room:{new.id}", detail=name, data={"capacity": capacity})
     return new
 
 
@@ -138,7 +138,7 @@ def edit_room(db: Session, event: Event, room_id: object, form: dict[str, object
         raise Conflict(N_("There is already a room called {name}."), field="name", name=name)
     target.name, target.capacity, target.location = name, capacity, location
     db.add(target)
-    audit.record(db, event, "room.edit", subject=f"room:{target.id}", detail=f"{name} ({capacity})")
+    audit.record(db, event, "room.edit", subject=f"room:{target.id}", detail=name, data={"capacity": capacity})
     return target
 
 

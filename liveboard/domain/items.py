@@ -183,7 +183,7 @@ def merge(db: Session, series: Series, item_id: object, into: object) -> Item:
     duplicate.merged_into_id = target.id
     db.add(duplicate)
     db.exec(delete(Agenda).where(col(Agenda.item_id) == duplicate.id))  # type: ignore[call-overload]
-    audit.record(db, None, "item.merge", subject=f"item:{duplicate.id}", detail=f"into item:{target.id}")
+    audit.record(db, None, "item.merge", subject=f"item:{duplicate.id}", data={"into": target.id}, series=series)
     return target
 
 

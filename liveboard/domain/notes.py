@@ -91,7 +91,7 @@ def new_key(db: Session, event: Event, session_id: object) -> str:
     slot = schedule.fresh(db, slot)
     slot.note_key = secrets.token_urlsafe(KEY_BYTES)
     db.add(slot)
-    audit.record(db, event, "note.key", subject=f"session:{slot.id}", detail="new note-taker link")
+    audit.record(db, event, "note.key", subject=f"session:{slot.id}")
     return slot.note_key
 
 
@@ -144,7 +144,7 @@ def edit(db: Session, event: Event, note_id: object, form: dict[str, object]) ->
     before = f"{note.kind} | {note.text} | {note.author}"
     note.kind, note.text, note.author, note.updated_at = kind, text, author, datetime.now(UTC)
     db.add(note)
-    audit.record(db, event, "note.edit", subject=f"note:{note.id}", detail=f"before: {before}")
+    audit.record(db, event, "note.edit", subject=f"note:{note.id}", data={"before": before})
     return note
 
 
@@ -179,7 +179,7 @@ def merge(db: Session, event: Event, note_id: object, into: object) -> Note:
     duplicate.merged_into_id = target.id
     db.add(duplicate)
     tag(db, into_note_id=target.id, into_session_id=target.session_id or 0)  # type: ignore[arg-type]
-    audit.record(db, event, "note.merge", subject=f"note:{duplicate.id}", detail=f"into note:{target.id}")
+    audit.record(db, event, "note.merge", subject=f"note:{duplicate.id}", data={"into": target.id})
     return target
 
 
@@ -206,7 +206,7 @@ def set_themes(db: Session, event: Event, note_id: object, raw: object) -> list[
     db.exec(delete(NoteTheme).where(col(NoteTheme.note_id) == note.id))  # type: ignore[call-overload]
     for theme in themes:
         db.add(NoteTheme(note_id=note.id, theme=theme))  # type: ignore[arg-type]
-    audit.record(db, event, "note.themes", subject=f"note:{note.id}", detail=", ".join(themes))
+    audit.record(db, event, "note.themes", subject=f"note:{note.id}", data={"themes": list(themes)})
     return themes
 
 

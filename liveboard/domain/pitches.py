@@ -105,7 +105,7 @@ def edit(db: Session, event: Event, pitch_id: object, form: dict[str, object]) -
     before = f"{pitch.title} | {pitch.story} | {pitch.author}"
     pitch.title, pitch.story, pitch.author, pitch.updated_at = title, story, author, utcnow()
     db.add(pitch)
-    audit.record(db, event, "pitch.edit", subject=f"pitch:{pitch.id}", detail=f"before: {before}")
+    audit.record(db, event, "pitch.edit", subject=f"pitch:{pitch.id}", detail=pitch.title, data={"before": before})
     return pitch
 
 
@@ -149,7 +149,9 @@ def merge(db: Session, event: Event, pitch_id: object, into: object) -> Pitch:
         target.status = "approved"
         db.add(target)
     db.refresh(duplicate)
-    audit.record(db, event, "pitch.merge", subject=f"pitch:{duplicate.id}", detail=f"into pitch:{target.id}")
+    audit.record(
+        db, event, "pitch.merge", subject=f"pitch:{duplicate.id}", detail=duplicate.title, data={"into": target.id}
+    )
     return target
 
 

@@ -9,7 +9,6 @@ now pointing at participants that no longer identify anyone.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import case, func, or_, update
@@ -62,7 +61,7 @@ def purge(db: Session, event: Event) -> dict[str, int]:
             .values(author=case((Pitch.source == "phone", ""), else_=Pitch.author), participant_id=None),
         ),
     }
-    audit.record(db, event, "event.purge", detail=json.dumps(counts))
+    audit.record(db, event, "event.purge", data=counts)
     return counts
 
 

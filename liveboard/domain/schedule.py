@@ -65,7 +65,12 @@ def place(db: Session, event: Event, form: dict[str, object]) -> Slot:
     db.flush()
     tag(db, session_id=slot.id)  # type: ignore[arg-type]
     audit.record(
-        db, event, "session.place", subject=f"session:{slot.id}", detail=f"{pitch.title} → {room.name}, {round_.label}"
+        db,
+        event,
+        "session.place",
+        subject=f"session:{slot.id}",
+        detail=pitch.title,
+        data={"room": room.name, "round": round_.label},
     )
     return slot
 
@@ -85,7 +90,9 @@ def move(db: Session, event: Event, session_id: object, form: dict[str, object])
     slot.room_id, slot.round_id = room.id, round_.id  # type: ignore[assignment]
     db.add(slot)
     db.flush()
-    audit.record(db, event, "session.move", subject=f"session:{slot.id}", detail=f"→ {room.name}, {round_.label}")
+    audit.record(
+        db, event, "session.move", subject=f"session:{slot.id}", data={"room": room.name, "round": round_.label}
+    )
     return slot
 
 
@@ -109,7 +116,7 @@ def swap(db: Session, event: Event, session_id: object, other_id: object) -> Non
     db.add(first)
     db.add(second)
     db.flush()
-    audit.record(db, event, "session.swap", subject=f"session:{first.id}", detail=f"with session:{second.id}")
+    audit.record(db, event, "session.swap", subject=f"session:{first.id}", data={"with": second.id})
 
 
 def remove(db: Session, event: Event, session_id: object) -> None:
@@ -120,4 +127,4 @@ def remove(db: Session, event: Event, session_id: object) -> None:
     attendance.emptied(db, slot)
     db.delete(slot)
     db.flush()
-    audit.record(db, event, "session.remove", subject=f"session:{slot.id}", detail=f"pitch:{slot.pitch_id}")
+    audit.record(db, event, "session.remove", subject=f"session:{slot.id}", data={"pitch": slot.pitch_id})

@@ -56,7 +56,7 @@ def create(db: Session, fields: dict[str, object]) -> Series:
             db.add(created)
     except IntegrityError:
         raise Conflict(N_("There is already a series at that address."), field="slug") from None
-    audit.record(db, None, "series.create", subject=f"series:{slug}")
+    audit.record(db, None, "series.create", subject=f"series:{slug}", detail=created.title, series=created)
     return created
 
 
@@ -67,7 +67,7 @@ def edit(db: Session, series: Series, fields: dict[str, object]) -> Series:
     for key, value in values.items():
         setattr(series, key, value)
     db.add(series)
-    audit.record(db, None, "series.edit", subject=f"series:{series.slug}")
+    audit.record(db, None, "series.edit", subject=f"series:{series.slug}", series=series)
     return series
 
 
@@ -110,7 +110,9 @@ def schedule(db: Session, series: Series, form: dict[str, object]) -> Meeting:
     db.flush()
     tag(db, meeting_id=created.id)  # type: ignore[arg-type]
     gather_waiting(db, series)
-    audit.record(db, None, "series.meeting", subject=f"series:{series.slug}", detail=f"meeting:{created.id}")
+    audit.record(
+        db, None, "series.meeting", subject=f"series:{series.slug}", data={"meeting": created.id}, series=series
+    )
     return created
 
 
@@ -136,7 +138,7 @@ def close(db: Session, series: Series, meeting_id: object, now: datetime | None 
     db.add(found)
     db.flush()
     gather_waiting(db, series)
-    audit.record(db, None, "series.close", subject=f"series:{series.slug}", detail=f"meeting:{found.id}")
+    audit.record(db, None, "series.close", subject=f"series:{series.slug}", data={"meeting": found.id}, series=series)
     return found
 
 

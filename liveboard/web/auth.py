@@ -1,20 +1,28 @@
-"""Who is asking: an anonymous participant (a signed random token) or a host (a signed, expiring session)."""
+"""Who is asking: an anonymous participant (a signed random token) or a host (a session stored on the server)."""
 
 from __future__ import annotations
 
-from itsdangerous import BadSignature, Signer, TimestampSigner
+from datetime import UTC, datetime
+
+from itsdangerous import BadSignature, Signer
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from liveboard.domain import participants
+from liveboard.domain import accounts, participants
 from liveboard.domain import series as series_tokens
-from liveboard.domain.errors import N_
+from liveboard.domain.accounts import Host
+from liveboard.domain.errors import N_, Denied
 
 PARTICIPANT_COOKIE = "lb_pid"
 HOST_COOKIE = "lb_host"
-HOST_MAX_AGE = 24 * 3600
+#: The host cookie's lifetime in the browser. The server ends the session sooner: at logout, when the account is
+#: disabled, or after `accounts.IDLE_LIMIT` without a request.
+HOST_MAX_AGE = 7 * 24 * 3600
 PARTICIPANT_MAX_AGE = 365 * 24 * 3600
+#: Where the looked-up host is kept for the rest of the request (None: looked up, nobody).
+_HOST_KEY = "host"
 
 
 class HostRequired(HTTPException):
@@ -22,9 +30,12 @@ class HostRequired(HTTPException):
         super().__init__(401, N_("Host login required."))
 
 
-def _signers(request: Request) -> tuple[Signer, TimestampSigner]:
-    key = request.app.state.secret_key
-    return Signer(key, salt="liveboard.participant"), TimestampSigner(key, salt="liveboard.host")
+def _participant_signer(request: HTTPConnection) -> Signer:
+    return Signer(request.app.state.secret_key, salt="liveboard.participant")
+
+
+def _host_signer(request: HTTPConnection) -> Signer:
+    return Signer(request.app.state.secret_key, salt="liveboard.host-session")
 
 
 def participant_token(request: Request) -> str | None:
@@ -32,7 +43,7 @@ def participant_token(request: Request) -> str | None:
     if not raw:
         return None
     try:
-        return _signers(request)[0].unsign(raw).decode()
+        return _participant_signer(request).unsign(raw).decode()
     except BadSignature:
         return None
 
@@ -48,30 +59,77 @@ def ensure_participant_token(request: Request) -> tuple[str, bool]:
 
 
 def set_participant_cookie(request: Request, response: Response, token: str) -> None:
-    signed = _signers(request)[0].sign(token.encode()).decode()
+    signed = _participant_signer(request).sign(token.encode()).decode()
     response.set_cookie(
         PARTICIPANT_COOKIE, signed, max_age=PARTICIPANT_MAX_AGE, httponly=True, samesite="lax", secure=_secure(request)
     )
 
 
-def is_host(request: Request) -> bool:
-    raw = request.cookies.get(HOST_COOKIE)
+# --- hosts ---------------------------------------------------------------------------------------------------------
+
+
+def _host_token(connection: HTTPConnection) -> str | None:
+    """The session token in the host cookie. Signed, so a forged or mangled cookie costs no database read."""
+    raw = connection.cookies.get(HOST_COOKIE)
     if not raw:
-        return False
+        return None
     try:
-        _signers(request)[1].unsign(raw, max_age=HOST_MAX_AGE)
+        return _host_signer(connection).unsign(raw).decode()
     except BadSignature:
-        return False
-    return True
+        return None
 
 
-def require_host(request: Request) -> None:
-    if not is_host(request):
+async def current_host(connection: HTTPConnection) -> Host | None:
+    """The host logged in on this browser, looked up on the server once per request; None when nobody is (or the
+    session ended: logged out, account disabled, idle too long)."""
+    state = connection.scope.setdefault("state", {})
+    if _HOST_KEY in state:
+        return state[_HOST_KEY]
+    token = _host_token(connection)
+    host = None
+    if token:
+        database, now = connection.app.state.db, datetime.now(UTC)
+
+        def look() -> Host | None:
+            with database.read() as db:
+                found, touch = accounts.session_host(db, token, now)
+            if found is not None and touch:
+                with database.write() as db:
+                    accounts.seen(db, found.session, now)
+            return found
+
+        host = await run_in_threadpool(look)
+    state[_HOST_KEY] = host
+    return host
+
+
+async def is_host(connection: HTTPConnection) -> bool:
+    return await current_host(connection) is not None
+
+
+async def require_host(request: HTTPConnection) -> Host:
+    host = await current_host(request)
+    if host is None:
         raise HostRequired()
+    return host
 
 
-def log_in(request: Request, response: Response) -> None:
-    signed = _signers(request)[1].sign(b"host").decode()
+async def require_organiser(request: HTTPConnection) -> Host:
+    """A host with the organiser role: events, copies and accounts are theirs (403 for other hosts)."""
+    host = await require_host(request)
+    if not host.organiser:
+        raise Denied(N_("Only organisers can do this. Ask an organiser."))
+    return host
+
+
+def actor(request: HTTPConnection) -> str | None:
+    """The username behind this request's writes, for the audit log: set once `current_host` has run."""
+    host = request.scope.get("state", {}).get(_HOST_KEY)
+    return host.username if host is not None else None
+
+
+def log_in(request: Request, response: Response, token: str) -> None:
+    signed = _host_signer(request).sign(token.encode()).decode()
     response.set_cookie(
         HOST_COOKIE, signed, max_age=HOST_MAX_AGE, httponly=True, samesite="lax", secure=_secure(request)
     )
@@ -81,7 +139,7 @@ def log_out(response: Response) -> None:
     response.delete_cookie(HOST_COOKIE, httponly=True, samesite="lax")
 
 
-def _secure(request: Request) -> bool:
+def _secure(request: HTTPConnection) -> bool:
     return request.url.scheme == "https"
 
 

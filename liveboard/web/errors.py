@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from liveboard import i18n
-from liveboard.domain.errors import N_, Conflict, Denied, DomainError, Invalid, NotFound
+from liveboard.domain.errors import N_, Conflict, Denied, DomainError, Gone, Invalid, NotFound
 from liveboard.web import htmx
 from liveboard.web.templating import render
 
@@ -38,9 +38,11 @@ FIELD_LABELS = {
     "id": N_("Id"),
     "themes": N_("Themes"),
     "key": N_("Note-taker link"),
+    "username": N_("Username"),
+    "role": N_("Role"),
 }
 
-STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Denied: 403}
+STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Denied: 403, Gone: 410}
 #: Errors that mean the database could not be reached or did not answer in time, not a bad request.
 UNAVAILABLE = (OperationalError, InterfaceError, TimeoutError)
 #: Seconds a client is asked to wait before trying again; PostgreSQL restarts within a few.

@@ -13,7 +13,10 @@ from starlette.requests import Request
 
 from liveboard.domain.errors import N_
 
-LOGIN = parse("10/minute")
+#: Failed logins. Per username: guessing one host's password is slow. Per address: one laptop trying many names
+#: is slow too, while the few hosts behind a venue's shared address still get in after a typo or two.
+LOGIN_PER_USERNAME = parse("10/minute")
+LOGIN_PER_ADDRESS = parse("30/minute")
 PITCH = parse("20/minute")
 #: A venue's wifi puts hundreds of phones behind one address: this only stops a script that drops cookies.
 PITCH_PER_ADDRESS = parse("60/minute")
@@ -22,6 +25,15 @@ PITCH_PER_ADDRESS = parse("60/minute")
 class Limiter:
     def __init__(self) -> None:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, item: RateLimitItem, *keys: str) -> None:
+        """Refuse with 429 when the limit is reached, without counting this attempt (see `count`)."""
+        if not self.limiter.test(item, *keys):
+            raise HTTPException(429, N_("Too many attempts. Wait a minute and try again."))
+
+    def count(self, item: RateLimitItem, *keys: str) -> None:
+        """Count an attempt that failed (a wrong password): only those bring the limit nearer."""
+        self.limiter.hit(item, *keys)
 
     def hit(self, item: RateLimitItem, *keys: str) -> None:
         """Count one attempt; past the limit, refuse with 429 and say when to try again."""

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from liveboard.db import Database
+from liveboard.web.auth import actor
 
 T = TypeVar("T")
 MAX_FORM_BYTES = 64 * 1024
@@ -33,11 +34,15 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
 
 
 async def write(request: Request, work: Callable[[Session], T]) -> T:
-    """Run `work` in one write transaction; it commits when `work` returns and rolls back when it raises."""
+    """Run `work` in one write transaction; it commits when `work` returns and rolls back when it raises.
+
+    The audit log of what it does names the host the request was checked for (`auth.require_host`)."""
     db = database(request)
+    who = actor(request)
 
     def run() -> T:
         with db.write() as session:
+            session.info["actor"] = who
             result = work(session)
             versions = [change.version for change in session.info.get("changes", [])]
         if versions:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from liveboard import ROOT, i18n
-from liveboard.domain.audit import detail as audit_detail
+from liveboard.domain.audit import describe as audit_describe
 from liveboard.domain.audit import label as audit_label
 from liveboard.web.security import text_size
 
@@ -50,7 +50,7 @@ ENV.globals["LANGUAGES"] = i18n.LANGUAGES
 # "large" when this browser chose the large-text mode (?text=large, remembered in a cookie by web.security).
 ENV.globals["text_size"] = text_size.get
 ENV.globals["audit_label"] = audit_label
-ENV.globals["audit_detail"] = audit_detail
+ENV.globals["audit_describe"] = audit_describe
 
 
 def markdown_text(value: object) -> str:

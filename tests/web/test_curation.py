@@ -419,7 +419,7 @@ def test_edit_changes_the_note_and_keeps_the_original_in_the_audit(server: LiveS
     assert edited.updated_at is not None
     entry = server.audit()[-1]
     assert (entry.action, entry.subject) == ("note.edit", f"note:{note.id}")
-    assert note.text in entry.detail and note.kind in entry.detail
+    assert note.text in entry.data["before"] and note.kind in entry.data["before"]
     assert "edited" in response.text
 
 
@@ -485,7 +485,7 @@ def test_merge_moves_support_once_per_person_and_joins_themes(server: LiveServer
     assert themes(server, note) == ["kontakt", "ventetid"]
     assert f"{len(people)} supports" in response.text  # the note it went into, swapped in out of band
     entry = server.audit()[-1]
-    assert (entry.action, entry.subject, entry.detail) == ("note.merge", f"note:{duplicate.id}", f"into note:{note.id}")
+    assert (entry.action, entry.subject, entry.data) == ("note.merge", f"note:{duplicate.id}", {"into": note.id})
     assert f"{len(people)} supports" in item(host.get(DESK).text, note.id)  # type: ignore[arg-type]
 
 
@@ -575,7 +575,7 @@ def test_themes_are_case_folded_trimmed_and_without_repeats(server: LiveServer, 
     data = {"themes": "  Transport ,transport, Ældre  Borgere,, TRANSPORT ,ældre borgere"}
     assert host.post(f"{DESK}/{note.id}/themes", data=data).status_code == 303
     assert themes(server, note) == ["transport", "ældre borgere"]
-    assert server.audit()[-1].detail == "transport, ældre borgere"
+    assert server.audit()[-1].data == {"themes": ["transport", "ældre borgere"]}
 
 
 def test_themes_replace_the_old_ones_and_empty_clears_them(server: LiveServer, host: httpx.Client) -> None:

@@ -159,19 +159,24 @@ def test_details_the_code_wrote_in_words_are_in_the_hosts_language(
     assert host.post(action.path, data=action.data).status_code == 303
     first = host.get("/e/demo/host").text.split('id="audit-list"')[1].split("</li>")[0]
     assert re.search(rf"</strong> <span>{said}</span>$", first), first
-    if lang == "da":  # the log keeps the code's own words; only the page says them in Danish
-        assert f"<span>{server.audit()[-1].detail}</span>" not in first
+    assert server.audit()[-1].data  # stored as values, said in words only on the page
 
 
-def test_a_title_that_reads_like_the_code_s_words_stays_a_title() -> None:
-    assert audit.detail("pitch.approve", "before: lunch") == ("before: lunch", None)
-    assert audit.detail("pitch.edit", "before: lunch") == ("before: %(text)s", {"text": "lunch"})
+def test_what_people_typed_is_kept_apart_from_what_the_code_knows() -> None:
+    """A title that reads like the code's words is still a title: details are never parsed, the code's values are
+    stored as data."""
+    assert audit.describe("pitch.approve", {}) is None
+    assert audit.describe("pitch.edit", {"before": "lunch"}) == ("before: %(before)s", {"before": "lunch"})
+    assert audit.describe("event.phase", {"phase": "ended"}) == ("Ended", {})
+    assert audit.describe("session.swap", {"other": 3}) is None  # values of another version: shown without them
 
 
 def test_an_edit_s_former_text_is_introduced_in_the_language_and_escaped(server: LiveServer) -> None:
     pitch = server.rows(Pitch, Pitch.status == "pending")[0]
     with server.database.write() as db:
-        audit.record(db, server.event(), "pitch.edit", subject=f"pitch:{pitch.id}", detail="before: <b>Ældre & IT</b>")
+        audit.record(
+            db, server.event(), "pitch.edit", subject=f"pitch:{pitch.id}", data={"before": "<b>Ældre & IT</b>"}
+        )
     page = server.client(host=True, lang="da").get("/e/demo/host").text
     assert "<span>før: &lt;b&gt;Ældre &amp; IT&lt;/b&gt;</span>" in page
 
@@ -270,7 +275,8 @@ def test_edit_changes_the_text_and_keeps_the_old_in_the_audit(server: LiveServer
     host.post(f"/e/demo/host/pitches/{pitch.id}/edit", data={"title": "Rettet titel", "story": "", "author": ""})
     edited = server.get(Pitch, pitch.id)
     assert (edited.title, edited.story, edited.author) == ("Rettet titel", "", "")
-    assert pitch.title in server.audit()[-1].detail
+    entry = server.audit()[-1]
+    assert (entry.detail, entry.data) == ("Rettet titel", {"before": f"{pitch.title} | {pitch.story} | {pitch.author}"})
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,12 @@ def test_the_host_cookie_is_httponly_and_samesite_lax(client: httpx.Client) -> N
 
 @pytest.mark.parametrize(
     ("password", "status", "words"),
-    [("wrong", 403, "not right"), ("", 422, "password"), (None, 422, "password"), ("test-password ", 403, "not right")],
+    [
+        ("wrong", 403, "do not match"),
+        ("", 422, "password"),
+        (None, 422, "password"),
+        ("test-password ", 403, "do not match"),
+    ],
     ids=["wrong", "empty", "missing", "trailing-space"],
 )
 def test_login_refused(server: LiveServer, client: httpx.Client, password: str | None, status: int, words: str) -> None:

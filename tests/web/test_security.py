@@ -4,15 +4,17 @@ headers, signed cookies, escaping of what people type, the language switch, and 
 from __future__ import annotations
 
 import re
-import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from conftest import LiveServer, host_actions
 from itsdangerous import Signer, TimestampSigner
 from markupsafe import escape
+from sqlmodel import select
 
-from liveboard.models import Participant, Presence, Setting
+from liveboard.domain.accounts import IDLE_LIMIT
+from liveboard.models import HostSession, Participant, Presence, Setting
 
 FOREIGN = "https://evil.example"
 SCRIPT = "<script>alert(1)</script>"
@@ -201,24 +203,36 @@ def test_a_demo_participants_raw_token_is_not_accepted(server: LiveServer) -> No
     assert server.count(Presence, Presence.participant_id == victim.id) == 1
 
 
-class Backdated(TimestampSigner):
-    def get_timestamp(self) -> int:
-        return int(time.time()) - 25 * 3600
-
-
-def host_cookie(server: LiveServer, signer_class: type[Signer]) -> str:
-    """A host cookie made with the server's own key (read from the database), to show the check is real."""
+def signed_with_the_servers_key(server: LiveServer, value: str, salt: str = "liveboard.host-session") -> str:
+    """A host cookie made with the server's own key (read from the database), to show the check is not only
+    the signature's: the token must name a session the server holds."""
     key = server.get(Setting, "secret_key").value
-    return signer_class(key, salt="liveboard.host").sign(b"host").decode()
+    return Signer(key, salt=salt).sign(value.encode()).decode()
 
 
-def test_a_host_cookie_signed_with_the_key_works_and_an_expired_one_does_not(server: LiveServer) -> None:
-    fresh, old = server.client(), server.client()
-    fresh.cookies.set("lb_host", host_cookie(server, TimestampSigner), domain="127.0.0.1")
-    old.cookies.set("lb_host", host_cookie(server, Backdated), domain="127.0.0.1")
-    assert fresh.get("/e/demo/host").status_code == 200
-    assert old.get("/e/demo/host").status_code == 303
-    assert old.post("/e/demo/host/announce", data={"text": "x"}).status_code == 401
+def test_a_host_cookie_opens_only_a_session_the_server_holds(server: LiveServer, host: httpx.Client) -> None:
+    assert host.get("/e/demo/host").status_code == 200
+    key = server.get(Setting, "secret_key").value
+    forged = {
+        "made-up token": signed_with_the_servers_key(server, "a-token-no-session-has"),
+        # The cookie of the shared password's days: signed, timestamped, and nothing on the server behind it.
+        "old shared cookie": TimestampSigner(key, salt="liveboard.host").sign(b"host").decode(),
+    }
+    for kind, cookie in forged.items():
+        stranger = server.client()
+        stranger.cookies.set("lb_host", cookie, domain="127.0.0.1")
+        assert stranger.get("/e/demo/host").status_code == 303, kind
+        assert stranger.post("/e/demo/host/announce", data={"text": "x"}).status_code == 401, kind
+
+
+def test_a_host_session_idle_too_long_has_ended(server: LiveServer, host: httpx.Client) -> None:
+    assert host.get("/e/demo/host").status_code == 200
+    with server.database.write() as db:
+        for session in db.exec(select(HostSession)).all():
+            session.last_seen_at = datetime.now(UTC) - IDLE_LIMIT - timedelta(minutes=1)
+            db.add(session)
+    assert host.get("/e/demo/host").status_code == 303
+    assert host.post("/e/demo/host/announce", data={"text": "x"}).status_code == 401
 
 
 def test_a_host_cookie_signed_with_another_key_is_refused(server: LiveServer) -> None:

@@ -14,7 +14,7 @@ from liveboard.web.requests import read
 
 async def event_snapshot(request: Request) -> Response:
     slug = request.path_params["slug"]
-    host = auth.is_host(request)
+    host = await auth.is_host(request)
     data = await read(request, lambda db: events.snapshot(db, events.by_slug(db, slug), host=host))
     return JSONResponse(data, headers={"cache-control": "no-store"})
 

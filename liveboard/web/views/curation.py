@@ -143,7 +143,7 @@ def _context(db: Session, slug: str) -> dict[str, Any]:
 
 
 async def desk_page(request: Request) -> Response:
-    auth.require_host(request)
+    await auth.require_host(request)
     context = await read(request, lambda db: _context(db, request.path_params["slug"]))
     filters = Filters.of(request.query_params)
     desk: Desk = context["desk"]
@@ -172,7 +172,7 @@ def note_action(work: Callable[[Session, Event, object, dict[str, object]], Note
     the host should see afterwards: the one acted on or, for a merge, the one the duplicate went into."""
 
     async def endpoint(request: Request) -> Response:
-        auth.require_host(request)
+        await auth.require_host(request)
         fields = await form(request)
         slug, note_id = request.path_params["slug"], request.path_params["id"]
         shown = await write(request, lambda db: work(db, events.by_slug(db, slug), note_id, fields).id)

@@ -42,7 +42,7 @@ def console(db: Session, slug: str) -> dict[str, Any]:
 
 
 async def host_page(request: Request) -> Response:
-    auth.require_host(request)
+    await auth.require_host(request)
     context = await read(request, lambda db: console(db, request.path_params["slug"]))
     return page(request, "host/console.html", **context)
 
@@ -51,7 +51,7 @@ def action(work: Callable[[Session, Event, dict[str, object], dict[str, str]], o
     """A host POST: check the host session, read the form, run `work` in one transaction, answer."""
 
     async def endpoint(request: Request) -> Response:
-        auth.require_host(request)
+        await auth.require_host(request)
         fields = await form(request)
         slug, params = request.path_params["slug"], dict(request.path_params)
 

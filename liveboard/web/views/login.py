@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from liveboard import i18n
-from liveboard.domain import events
+from liveboard.domain import accounts, audit, events
 from liveboard.domain import series as series_domain
-from liveboard.keys import password_matches
 from liveboard.web import auth, ratelimit
-from liveboard.web.requests import form, read
+from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page
 
 
@@ -31,29 +31,56 @@ async def login_form(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    ratelimit.limiter(request).hit(ratelimit.LOGIN, "login", ratelimit.client_key(request))
+    """A host logs in as themselves; a form with only a password means `admin` (the password of old).
+
+    Failed attempts are limited per address and per username (`ratelimit.LOGIN_*`), so guessing is slow whether
+    one laptop tries many names or many laptops try one name; a venue's shared address still lets its hosts in.
+    """
     fields = await form(request)
     target = safe_next(fields.get("next"))
+    username = str(fields.get("username") or "").strip().lower() or accounts.ADMIN
     password = fields.get("password")
+    limits = ratelimit.limiter(request)
+    keys = (("login-address", ratelimit.client_key(request)), ("login-user", username))
+    limits.check(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
+    limits.check(ratelimit.LOGIN_PER_USERNAME, *keys[1])
     if not isinstance(password, str) or not password:
-        error = i18n.gettext("Type the hosts' password.")
-        return page(request, "host/login.html", status_code=422, error=error, next=target)
-    if not password_matches(password, request.app.state.admin_password):
-        error = i18n.gettext("That password is not right.")
-        return page(request, "host/login.html", status_code=403, error=error, next=target)
+        error = i18n.gettext("Type your password.")
+        return page(request, "host/login.html", status_code=422, error=error, next=target, username=username)
+    moment = now()
+
+    def attempt(db: Session) -> str | None:
+        account = accounts.check_password(db, username, password)
+        return accounts.start_session(db, account, moment) if account is not None else None
+
+    token = await write(request, attempt)
+    if token is None:
+        limits.count(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
+        limits.count(ratelimit.LOGIN_PER_USERNAME, *keys[1])
+        error = i18n.gettext("That username and password do not match an account that may log in.")
+        return page(request, "host/login.html", status_code=403, error=error, next=target, username=username)
     response = RedirectResponse(target, status_code=303)
-    auth.log_in(request, response)
+    auth.log_in(request, response, token)
     return response
 
 
 async def logout(request: Request) -> Response:
+    """The session ends on the server: the cookie, even replayed, opens nothing any more."""
+    host = await auth.current_host(request)
+    if host is not None:
+
+        def end(db: Session) -> None:
+            accounts.end_session(db, host.session)
+            audit.record(db, None, "account.logout", subject=f"account:{host.username}")
+
+        await write(request, end)
     response = RedirectResponse("/", status_code=303)
     auth.log_out(response)
     return response
 
 
 async def host_index(request: Request) -> Response:
-    if not auth.is_host(request):
+    if not await auth.is_host(request):
         return RedirectResponse("/host/login?next=/host", status_code=303)
     all_events = await read(request, events.all_events)
     all_series = await read(request, series_domain.all_series)

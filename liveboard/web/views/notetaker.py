@@ -104,7 +104,7 @@ def key_context(request: Request, db: Session) -> dict[str, Any]:
 
 async def key_page(request: Request) -> Response:
     """The note-taker link of a session, with its QR code: for a host to show, print or send."""
-    auth.require_host(request)
+    await auth.require_host(request)
     context = await read(request, lambda db: key_context(request, db))
     response = page(request, "take/note_key.html", **context)
     response.headers.update(PRIVATE)
@@ -113,7 +113,7 @@ async def key_page(request: Request) -> Response:
 
 async def make_key(request: Request) -> Response:
     """Make the session's note-taker link, or a new one: the old link stops working at once."""
-    auth.require_host(request)
+    await auth.require_host(request)
     slug, session_id = request.path_params["slug"], request.path_params["id"]
     await write(request, lambda db: notes.new_key(db, events.by_slug(db, slug), session_id))
     fragment = None

@@ -63,7 +63,7 @@ def _export(default: str) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         slug = request.path_params["slug"]
         name = "excel" if default == "csv" and request.query_params.get("excel") == "1" else default
-        host = auth.is_host(request)
+        host = await auth.is_host(request)
         body = await read(request, lambda db: exports.export(db, events.by_slug(db, slug), name, host=host, now=now()))
         kind = exports.FORMATS[name]
         # A spreadsheet is saved and opened; Markdown and JSON show in the browser, and save under a good name.

@@ -72,7 +72,7 @@ def console(db: Session, slug: str) -> dict[str, Any]:
 
 
 async def console_page(request: Request) -> Response:
-    auth.require_host(request)
+    await auth.require_host(request)
     context = await read(request, lambda db: console(db, request.path_params["series"]))
     return page(request, "series_host/console.html", **context)
 
@@ -81,7 +81,7 @@ def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], 
     """A host POST on a series: check the host session, read the form, run `work` in one transaction, answer."""
 
     async def endpoint(request: Request) -> Response:
-        auth.require_host(request)
+        await auth.require_host(request)
         fields = await form(request)
         slug, params = request.path_params["series"], dict(request.path_params)
 
@@ -102,7 +102,7 @@ def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], 
 
 
 async def create(request: Request) -> Response:
-    auth.require_host(request)
+    await auth.require_host(request)
     fields = await form(request)
     created = await write(request, lambda db: series_domain.create(db, fields).slug)
     return RedirectResponse(f"/s/{created}/host", status_code=303)
