@@ -25,7 +25,8 @@ from sqlmodel import SQLModel, select
 from liveboard import demo, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
-from liveboard.models import AuditEntry, Event, Interest, Participant, Pitch, Presence, Room, Round
+from liveboard.domain import accounts
+from liveboard.models import Account, AuditEntry, Event, Interest, Participant, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
 
 S = TypeVar("S", PostgresServer, RedisServer)
@@ -102,6 +103,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # would. Nothing of LiveBoard is mocked.
 
 HOST_PASSWORD = "test-password"
+#: The password of every account a test makes with `LiveServer.add_account`.
+ACCOUNT_PASSWORD = "a long test password"
 #: htmx marks its requests with this header; the app answers them with a fragment instead of a redirect.
 HX = {"HX-Request": "true"}
 
@@ -141,10 +144,18 @@ class LiveServer:
     # clients
 
     def client(
-        self, *, origin: bool = True, lang: str | None = "en", host: bool = False, **kwargs: Any
+        self,
+        *,
+        origin: bool = True,
+        lang: str | None = "en",
+        host: bool = False,
+        account: str | None = None,
+        **kwargs: Any,
     ) -> httpx.Client:
         """A browser of its own (own cookies). `lang="en"` pins messages to the English catalog so the tests'
-        expectations do not depend on the translations; `lang=None` is a browser that never chose a language."""
+        expectations do not depend on the translations; `lang=None` is a browser that never chose a language.
+        `host=True` logs in as admin (an organiser) with the password alone; `account="mette"` logs in as that
+        account (made with `add_account`)."""
         headers = {"Origin": self.url} if origin else {}
         headers.update(kwargs.pop("headers", {}))
         # Plain HTTP on loopback: no TLS, so no certificate store to load (it costs ~25 ms per client).
@@ -158,7 +169,19 @@ class LiveServer:
             response = client.post("/host/login", data={"password": HOST_PASSWORD})
             assert response.status_code == 303, response.text
             assert client.cookies.get("lb_host")
+        if account:
+            response = client.post("/host/login", data={"username": account, "password": ACCOUNT_PASSWORD})
+            assert response.status_code == 303, response.text
+            assert client.cookies.get("lb_host")
         return client
+
+    def add_account(self, username: str, role: str = "host", name: str | None = None) -> Account:
+        """An account that has chosen its password (`ACCOUNT_PASSWORD`), as if its invitation had been used."""
+        with self.database.write() as db:
+            account = Account(username=username, name=name or username.title(), role=role)
+            account.password_hash = accounts.hash_password(ACCOUNT_PASSWORD)
+            db.add(account)
+        return self.rows(Account, Account.username == username)[0]
 
     def close(self) -> None:
         for client in self._clients:
