@@ -241,6 +241,8 @@ def snapshot(db: Session, event: Event, *, host: bool = False) -> dict[str, obje
         "slug": event.slug,
         "title": event.title,
         "version": event.version,
+        "starts": iso(event.starts),
+        "timezone": event.timezone,
         "phase": event.phase,
         "pitching_open": event.pitching_open,
         "rooms": [

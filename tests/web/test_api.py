@@ -12,7 +12,7 @@ from conftest import LiveServer, host_actions
 from liveboard.models import Pitch, Room, Round
 from liveboard.models import Session as Slot
 
-KEYS = {"slug", "title", "version", "rooms", "rounds", "pitches", "sessions"}
+KEYS = {"slug", "title", "version", "starts", "timezone", "rooms", "rounds", "pitches", "sessions"}
 ROOM_KEYS = {"id", "name", "capacity", "location"}
 ROUND_KEYS = {"id", "label", "starts", "ends"}
 PITCH_KEYS = {"id", "title", "story", "author", "status", "interest"}
@@ -30,6 +30,7 @@ def test_snapshot_has_the_contract_keys(server: LiveServer, client: httpx.Client
     data = snapshot(client)
     assert set(data) >= KEYS
     assert (data["slug"], data["title"]) == ("demo", server.event().title)
+    assert (datetime.fromisoformat(data["starts"]), data["timezone"]) == (server.event().starts, "Europe/Copenhagen")
     assert isinstance(data["version"], int)
     for key, sub_keys in (
         ("rooms", ROOM_KEYS),
