@@ -29,26 +29,36 @@ from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
 from liveboard.web.views import (
+    accounts,
     api,
+    calendar,
     curation,
+    home,
     host,
     login,
     notetaker,
     phone,
     report,
+    room,
     screen,
     series,
     series_host,
     series_log,
     series_screen,
 )
+from liveboard.web.views import print as printed
 
 
 def routes() -> list:
     return [
         *login.routes,
+        *home.routes,
+        *accounts.routes,
         *api.routes,
         *phone.routes,
+        *room.routes,
+        *printed.routes,
+        *calendar.routes,
         *screen.routes,
         *host.routes,
         *curation.routes,

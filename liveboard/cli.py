@@ -1,4 +1,4 @@
-"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events.
+"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events, accounts.
 
 `python run.py` without a subcommand serves, so `python run.py --demo --port 8080` works as the contract says.
 Errors a person can fix (a bad event file, an unknown slug) print `error: …` and exit 2, without a traceback.
@@ -7,6 +7,7 @@ Errors a person can fix (a bad event file, an unknown slug) print `error: …` a
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from liveboard import migrate
 from liveboard.config import ConfigError, Settings
 from liveboard.db import Database
-from liveboard.domain import audit, events
+from liveboard.domain import accounts, audit, events
 from liveboard.domain import purge as purging
 from liveboard.domain.errors import DomainError
 from liveboard.eventfile import EventFileError, import_event, import_series, is_series_file, load_toml
@@ -90,6 +91,44 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("slug", metavar="SLUG")
     purge.add_argument("--yes", action="store_true", help="really do it (without it, only say what would go)")
     purge.set_defaults(run=cmd_purge)
+
+    accounts_ = commands.add_parser("accounts", help="hosts' accounts: invite (add), list, disable")
+    accounts_.set_defaults(run=lambda _args: accounts_.print_help(sys.stderr) or USAGE_ERROR)
+    account_commands = accounts_.add_subparsers(title="commands", metavar="COMMAND")
+    add = account_commands.add_parser("add", help="a new account; prints its one-time invitation link")
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", required=True, metavar="host|organiser", help="what the account may do")
+    add.add_argument("--name", help="the name shown in the log and on the accounts page (default: the username)")
+    add.add_argument("--url", help="the public address the link starts with (default: LIVEBOARD_PUBLIC_URL)")
+    add.set_defaults(run=cmd_accounts_add)
+    listing = account_commands.add_parser("list", help="every account: role, status, last login")
+    listing.set_defaults(run=cmd_accounts_list)
+    disable = account_commands.add_parser("disable", help="the account can no longer log in; its sessions end")
+    disable.add_argument("username", metavar="USERNAME")
+    disable.set_defaults(run=cmd_accounts_disable)
+
+    schedule = commands.add_parser(
+        "schedule", help="propose a grid from interest: for an event (SLUG), or for a problem file (--problem)"
+    )
+    schedule.add_argument("slug", metavar="SLUG", nargs="?", help="the event (not built yet: use --problem)")
+    schedule.add_argument(
+        "--mode", choices=("fill", "replan"), help="for SLUG: keep the grid and fill (default), or plan again"
+    )
+    schedule.add_argument("--apply", action="store_true", help="for SLUG: put the proposal in the grid")
+    schedule.add_argument(
+        "--problem", metavar="FILE.json", help="solve this problem file ('-': stdin); nothing is stored"
+    )
+    schedule.add_argument(
+        "--seed", type=int, default=0, help="the heuristic's seed: same seed, same answer (default 0)"
+    )
+    schedule.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop searching after this long (default 10)",
+    )
+    schedule.set_defaults(run=cmd_schedule)
     return parser
 
 
@@ -177,10 +216,10 @@ def _banner(base: str, known: list[Event], state: Any, *, demo_first: bool) -> s
         lines.append(f"  … and {len(known) - BANNER_EVENTS} more events")
     if not known:
         lines += ["", "  No events yet: `liveboard import FILE.toml` adds one, `python run.py --demo` the demo."]
-    lines += ["", f"Host login: {base}/host/login"]
+    lines += ["", f"Host login: {base}/host/login (leave the username empty to be admin); then {base}/host"]
     if getattr(state, "admin_password_generated", False):
         lines += [
-            f"Host password (generated for this run): {state.admin_password}",
+            f"Admin password (generated for this run): {state.admin_password}",
             "  Set LIVEBOARD_ADMIN_PASSWORD to choose one that survives a restart.",
         ]
     return "\n".join([*lines, ""])
@@ -285,3 +324,106 @@ def _purge_warning(event: Event, counts: dict[str, int]) -> str:
         lines.append(f"The event is still in its {event.phase} phase: phones in use now would lose their link.")
     lines.append(f"Run `liveboard purge {event.slug} --yes` to do it. It cannot be undone.")
     return "\n".join(lines)
+
+
+# --- accounts ------------------------------------------------------------------------------------------------------
+
+#: Where an invitation link points when neither `--url` nor LIVEBOARD_PUBLIC_URL says: `liveboard serve`'s default.
+DEFAULT_BASE = "http://127.0.0.1:8000"
+
+
+def cmd_accounts_add(args: argparse.Namespace) -> int:
+    """A new account, and its invitation link on stdout (only the link, for scripts)."""
+    settings = Settings.from_env()
+    base = (args.url or settings.public_url or DEFAULT_BASE).rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise CliError(f"--url must start with http:// or https://, not {base!r}")
+    fields = {"username": args.username, "name": args.name or args.username, "role": args.role}
+    with _database(settings) as database, database.write() as db:
+        db.info["actor"] = audit.CLI
+        _, token = accounts.create(db, fields, by="", now=datetime.now(UTC))
+    print(f"{base}/host/invite/{token}")
+    return 0
+
+
+def cmd_accounts_list(_args: argparse.Namespace) -> int:
+    """A plain table, one account a line: username, name, role, status, last login (on the clock of Denmark)."""
+    with _database() as database, database.read() as db:
+        listed = accounts.listing(db, datetime.now(UTC))
+    rows = [("USERNAME", "NAME", "ROLE", "STATUS", "LAST LOGIN")]
+    rows += [
+        (row.account.username, row.account.name, row.account.role, _status(row), _when(row.account.last_login_at))
+        for row in listed
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]).rstrip())
+    return 0
+
+
+def _status(row: accounts.Listed) -> str:
+    if row.status == "disabled":
+        return f"disabled since {_when(row.account.disabled_at)}"
+    if row.status == "invited":
+        return f"invited, link valid until {_when(row.invited_until)}"
+    if row.status == "expired":
+        return "invited, link expired"
+    return "active" + (f", new link valid until {_when(row.invited_until)}" if row.invited_until else "")
+
+
+def _when(moment: datetime | None) -> str:
+    from liveboard import i18n
+
+    at = i18n.local(moment)
+    return at.strftime("%Y-%m-%d %H:%M") if at is not None else "never"
+
+
+def cmd_accounts_disable(args: argparse.Namespace) -> int:
+    with _database() as database, database.write() as db:
+        db.info["actor"] = audit.CLI
+        sessions = accounts.active_sessions(db)
+        account = accounts.disable(db, args.username, now=datetime.now(UTC))
+    ended = sessions.get(account.id, 0)  # type: ignore[arg-type]
+    print(f"Disabled {account.username}: it can no longer log in, and its {ended} sessions have ended.")
+    return 0
+
+
+# --- schedule --------------------------------------------------------------------------------------------------------
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """`--problem FILE.json`: the answer JSON on stdout, nothing stored, no database opened. A bad file prints
+    `error: FILE.json: <where>: <what>` and no answer."""
+    if args.problem is None:
+        if args.slug is None:
+            raise CliError("give an event's SLUG, or a problem file with --problem FILE.json")
+        # The event mode (the contract's `liveboard schedule SLUG [--mode fill|replan] [--apply]`) goes here.
+        raise CliError(f"`liveboard schedule {args.slug}` is not built yet; --problem FILE.json solves a problem file")
+    if args.slug is not None or args.mode is not None or args.apply:
+        raise CliError("--problem takes no SLUG, --mode or --apply: a problem file is only solved and printed")
+    from liveboard import solver  # numpy and HiGHS load only for this command
+
+    name = "stdin" if args.problem == "-" else args.problem
+    try:
+        raw = sys.stdin.buffer.read() if args.problem == "-" else open(args.problem, "rb").read()  # noqa: SIM115
+    except OSError as error:
+        raise CliError(f"{name}: {error.strerror or error}") from None
+    try:
+        problem = solver.loads(raw)
+    except solver.ProblemError as error:
+        raise CliError(f"{name}: {error}") from None
+    limit = solver.TIME_LIMIT if args.time_limit is None else args.time_limit
+    answer = solver.solve(problem, seed=args.seed, time_limit=limit)
+    sys.stdout.buffer.write((json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    sys.stdout.flush()
+    return 0

@@ -27,7 +27,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from liveboard.db import Database
-from liveboard.domain import audit, events, notes, validate
+from liveboard.domain import audit, events, notes, setup, validate
 from liveboard.domain.changes import bump
 from liveboard.domain.errors import Invalid
 from liveboard.models import Event, Pitch, Room, Round, utcnow
@@ -284,16 +284,15 @@ def import_event(database: Database, data: dict[str, Any], *, actor: str = audit
         created = event is None
         spec = _parse(data, creating=created)
         if event is None:
-            event = Event(slug=slug, **spec.fields)
-            db.add(event)
-            db.flush()
+            event = setup.make(db, _new_event(slug, spec))
+            added_rooms, added_rounds = len(spec.rooms), len(spec.rounds)
         else:
             bump(db, event, "event")
             for key, value in spec.fields.items():
                 setattr(event, key, value)
             db.add(event)
-        added_rooms = _apply_rooms(db, event, spec.rooms)
-        added_rounds = _apply_rounds(db, event, spec.rounds)
+            added_rooms = _apply_rooms(db, event, spec.rooms)
+            added_rounds = _apply_rounds(db, event, spec.rounds)
         added_pitches = _apply_pitches(db, event, spec.pitches)
         result = ImportResult(
             slug=slug,
@@ -313,6 +312,20 @@ def import_event(database: Database, data: dict[str, Any], *, actor: str = audit
             data={"rooms": result.rooms, "rounds": result.rounds, "pitches": result.pitches, "created": created},
         )
     return result
+
+
+def _new_event(slug: str, spec: _EventSpec) -> setup.EventData:
+    """The file's event as the one way events are made (`domain.setup.make`). An imported event opens for pitches
+    at once, as imports always have: the file is the hosts' own preparation. (One made in the browser starts in
+    "setup", with pitching closed.)"""
+    return setup.EventData(
+        slug=slug,
+        phase="pitching",
+        pitching_open=True,
+        rooms=[setup.RoomData(r.name, r.capacity, r.location, n) for n, r in enumerate(spec.rooms, start=1)],
+        rounds=[setup.RoundData(r.label, r.starts, r.ends) for r in spec.rounds],
+        **spec.fields,
+    )
 
 
 def _apply_rooms(db: Session, event: Event, specs: list[_RoomSpec]) -> int:

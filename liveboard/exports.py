@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from liveboard import charts, i18n
+from liveboard.domain import audit
 from liveboard.domain import harvest as harvesting
 from liveboard.domain.attendance import Curve
 from liveboard.domain.harvest import Harvest, NoteView, SessionHarvest
@@ -233,7 +234,34 @@ def document(harvest: Harvest, db: Session, host: bool) -> dict[str, Any]:
         },
         "themes": [{"theme": theme, "notes": [v.note.id for v in views]} for theme, views in harvest.by_theme.items()],
         "top_proposals": [v.note.id for v in harvest.top_proposals],
+        **({"log": log_rows(db, harvest.event)} if host else {}),
     }
+
+
+def log_rows(db: Session, event: Event) -> list[dict[str, Any]]:
+    """The event's audit log for hosts, oldest first: who (the account) did what, to which thing, and when."""
+    return [
+        {
+            "at": iso(entry.at),
+            "actor": entry.actor,
+            "action": entry.action,
+            "subject": entry.subject,
+            "detail": entry.detail,
+            "data": entry.data,
+        }
+        for entry in reversed(audit.entries(db, event, limit=None))
+    ]
+
+
+def log_csv(db: Session, event: Event) -> str:
+    """The same log as a spreadsheet; what the code stored as values stays JSON in one column."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["at", "actor", "action", "subject", "detail", "data"])
+    for row in log_rows(db, event):
+        data = json.dumps(row["data"], ensure_ascii=False, sort_keys=True) if row["data"] else ""
+        writer.writerow([row["at"], row["actor"], row["action"], row["subject"], neutralise(row["detail"]), data])
+    return BOM + out.getvalue()
 
 
 def _curve(session: SessionHarvest) -> dict[str, Any]:

@@ -156,7 +156,7 @@ def test_the_banner_lists_addresses_and_a_generated_password() -> None:
     quiet = _banner(
         "http://x", [], SimpleNamespace(admin_password="p", admin_password_generated=False), demo_first=False
     )
-    assert "p\n" not in quiet and "Host password" not in quiet
+    assert "p\n" not in quiet and "Admin password" not in quiet
 
 
 def test_the_websocket_implementation_exists_in_this_uvicorn() -> None:

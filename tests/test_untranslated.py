@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import html
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from babel.messages.pofile import read_po
 from conftest import LiveServer
 
 from liveboard import ROOT
+from liveboard.domain import accounts
 from liveboard.i18n import LOCALE_DIR
 from liveboard.models import Meeting, Series
 from liveboard.models import Session as Slot
@@ -338,6 +340,12 @@ def pages(server: LiveServer, host: httpx.Client) -> dict[str, tuple[str, str]]:
         "note key": (f"/e/demo/host/sessions/{slot.id}/note-key", "host"),
         "note-taker": (f"/e/demo/sessions/{slot.id}/take?key={key}", "guest"),
         "report": ("/e/demo/report", "host"),
+        "room": (f"/e/demo/rooms/{room.id}", "participant"),
+        "door posters": ("/e/demo/print/doors", "host"),
+        "programme": ("/e/demo/print/programme", "host"),
+        "copy an event": ("/host/events/demo/copy", "host"),
+        "accounts": ("/host/accounts", "host"),
+        "invitation": (f"/host/invite/{invitation(server)}", "guest"),
         "all series": ("/s", "guest"),
         "series": (f"/s/{series.slug}", "participant"),
         "series console": (f"/s/{series.slug}/host", "host"),
@@ -380,9 +388,22 @@ ENGLISH = re.compile(
 ENGLISH_CONTENT = {"host index", "all series"}
 
 
+#: An address printed for people to type (under a QR code): its path is the contract's, in no language.
+ADDRESS = re.compile(r"[\w.:-]+(/[\w.-]*)+")
+
+
 def english_words(english: list[str], danish: list[str]) -> list[str]:
     shared = set(english) & set(danish)
-    return sorted(text for text in shared if ENGLISH.search(text))
+    return sorted(text for text in shared if ENGLISH.search(text) and not ADDRESS.fullmatch(text))
+
+
+def invitation(server: LiveServer) -> str:
+    """A fresh invitation token for a new host, as an organiser would make one."""
+    with server.database.write() as db:
+        _, token = accounts.create(
+            db, {"username": "mette", "name": "Mette", "role": "host"}, by="admin", now=datetime.now(UTC)
+        )
+    return token
 
 
 def test_every_page_is_in_the_language_asked_for(server: LiveServer, host: httpx.Client) -> None:

@@ -16,7 +16,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -104,6 +104,52 @@ def active_sessions(db: Session) -> dict[int, int]:
     return dict(rows.all())
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One account as organisers see it in the list: never its hash, never a token."""
+
+    account: Account
+    #: `active` (it can log in), `invited` (waiting for its link to be used), `expired` (the link ran out before a
+    #: password was chosen) or `disabled`.
+    status: str
+    #: Until when its newest unused invitation link works; None when it has none that still works.
+    invited_until: datetime | None
+    #: Browsers logged in on it now: sessions not yet idle past `IDLE_LIMIT` (idle ones are only swept at logins).
+    sessions: int
+
+
+def listing(db: Session, now: datetime) -> list[Listed]:
+    """Every account with its status, open invitation and logged-in browsers, in `all_accounts` order."""
+    sessions = dict(
+        db.exec(
+            select(HostSession.account_id, func.count())
+            .where(col(HostSession.last_seen_at) > now - IDLE_LIMIT)
+            .group_by(HostSession.account_id)
+        ).all()
+    )
+    open_links = dict(
+        db.exec(
+            select(Invitation.account_id, func.max(Invitation.expires_at))
+            .where(col(Invitation.used_at).is_(None))
+            .group_by(Invitation.account_id)
+        ).all()
+    )
+    listed = []
+    for account in all_accounts(db):
+        until = open_links.get(account.id)
+        if until is not None and until.tzinfo is None:  # SQLite's max() hands back a naive value
+            until = until.replace(tzinfo=UTC)
+        until = until if until is not None and until > now else None
+        if account.disabled_at is not None:
+            status, until = "disabled", None
+        elif account.password_hash is not None:
+            status = "active"
+        else:
+            status = "invited" if until is not None else "expired"
+        listed.append(Listed(account, status, until, sessions.get(account.id, 0)))
+    return listed
+
+
 def _username(value: object) -> str:
     username = validate.text(value, "username", min_len=1, max_len=40).lower()
     if not USERNAME.fullmatch(username):
@@ -116,7 +162,8 @@ def create(db: Session, fields: dict[str, object], *, by: str, now: datetime) ->
     username = _username(fields.get("username"))
     name = validate.text(fields.get("name"), "name", min_len=1, max_len=80)
     role = validate.choice(fields.get("role"), "role", ROLES)
-    if db.exec(select(Account).where(Account.username == username)).first() is not None:
+    # admin is taken even before its first start has made it (`liveboard accounts add` on a fresh database).
+    if username == ADMIN or db.exec(select(Account).where(Account.username == username)).first() is not None:
         raise Conflict(N_("There is already an account called {username}."), field="username", username=username)
     account = Account(username=username, name=name, role=role, created_by=by)
     try:
@@ -133,7 +180,8 @@ def create(db: Session, fields: dict[str, object], *, by: str, now: datetime) ->
 
 def invite_again(db: Session, username: object, *, by: str, now: datetime) -> tuple[Account, str]:
     """A fresh invitation link for an account (a lost link, a forgotten password); earlier unused links stop
-    working, and so does the password until a new one is chosen."""
+    working. The current password keeps working until the link is used: a link that goes astray locks nobody out,
+    and a lost phone is what `disable` is for."""
     account = by_username(db, username)
     if account.username == ADMIN:
         raise Conflict(N_("The admin account's password is set on the server (LIVEBOARD_ADMIN_PASSWORD)."))
@@ -155,11 +203,14 @@ def _invite(db: Session, account: Account, *, by: str, now: datetime) -> str:
     return token
 
 
-def disable(db: Session, username: object, *, now: datetime) -> Account:
-    """The account can no longer log in, and every browser it is logged in on is logged out now."""
+def disable(db: Session, username: object, *, now: datetime, by: str | None = None) -> Account:
+    """The account can no longer log in, and every browser it is logged in on is logged out now. `by`, the
+    organiser asking, cannot disable themselves: an installation must not lose its last organiser by a slip."""
     account = by_username(db, username)
     if account.username == ADMIN:
         raise Conflict(N_("The admin account cannot be disabled; change LIVEBOARD_ADMIN_PASSWORD instead."))
+    if by is not None and account.username == by:
+        raise Conflict(N_("You cannot disable your own account. Ask another organiser to do it."))
     if account.disabled_at is None:
         account.disabled_at = now
         db.add(account)
@@ -176,6 +227,9 @@ def ensure_admin(db: Session, password: str) -> Account:
         account = Account(username=ADMIN, name="Admin", role="organiser")
     elif _verify(account.password_hash, password) and account.role == "organiser" and account.disabled_at is None:
         return account
+    else:
+        # A new password on the server: browsers logged in with the old one are logged out.
+        db.exec(delete(HostSession).where(HostSession.account_id == account.id))  # type: ignore[call-overload]
     account.password_hash = hash_password(password)
     account.role, account.disabled_at = "organiser", None
     db.add(account)
@@ -201,10 +255,9 @@ def invitation(db: Session, token: str, now: datetime) -> tuple[Invitation, Acco
     return found, account
 
 
-def accept(db: Session, token: str, fields: dict[str, object], now: datetime) -> Account:
-    """The invited host's password is set and the link used up, in one transaction."""
-    found, account = invitation(db, token, now)
-    password = fields.get("password")
+def check_new_password(password: object, username: str) -> str:
+    """The password a host chose, if it may be one: long enough to resist guessing, short enough to be typed,
+    and not their username (the first thing a guesser tries)."""
     if not isinstance(password, str) or not password:
         raise Invalid(N_("{field} is required."), field="password")
     if len(password) < PASSWORD_MIN:
@@ -216,8 +269,15 @@ def accept(db: Session, token: str, fields: dict[str, object], now: datetime) ->
             max=PASSWORD_MAX,
             length=len(password),
         )
-    if account.username in password.lower():
+    if username in password.lower():
         raise Invalid(N_("The password must not contain your username."), field="password")
+    return password
+
+
+def accept(db: Session, token: str, fields: dict[str, object], now: datetime) -> Account:
+    """The invited host's password is set and the link used up, in one transaction."""
+    found, account = invitation(db, token, now)
+    password = check_new_password(fields.get("password"), account.username)
     # Claimed by a conditional update: of two tabs submitting the same link at once, only one sets a password.
     claimed = db.exec(  # type: ignore[call-overload]
         Invitation.__table__.update()  # type: ignore[attr-defined]

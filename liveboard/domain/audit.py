@@ -104,7 +104,8 @@ def describe(action: str, data: dict[str, Any] | None) -> tuple[str, dict[str, s
     """The code's values of an entry as a message to translate with its values, or None when it has none."""
     data = data or {}
     for key, value in data.items():
-        word = WORDS.get((action, key, value))
+        # A list (a note's themes) is no word of the code's, and cannot be looked up as one.
+        word = WORDS.get((action, key, value)) if not isinstance(value, list | dict) else None
         if word is not None:
             return word, {}
     message = MESSAGES.get(action)
@@ -147,9 +148,10 @@ def record(
     )
 
 
-def entries(db: Session, event: Event, limit: int = 50) -> list[AuditEntry]:
-    query = select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(col(AuditEntry.id).desc()).limit(limit)
-    return list(db.exec(query))
+def entries(db: Session, event: Event, limit: int | None = 50) -> list[AuditEntry]:
+    """The event's log, newest first; `limit=None` for all of it (the exports)."""
+    query = select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(col(AuditEntry.id).desc())
+    return list(db.exec(query.limit(limit) if limit is not None else query))
 
 
 def installation(db: Session, *, prefix: str = "account.", limit: int = 50) -> list[AuditEntry]:

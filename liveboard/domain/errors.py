@@ -13,6 +13,12 @@ def N_(message: str) -> str:
     return message
 
 
+def NC_(context: str, message: str) -> tuple[str, str]:
+    """A message with a context, for an English word with two meanings ("Place" a pitch, a meeting's place): the
+    catalog keeps one Danish word for each (`pgettext`)."""
+    return (context, message)
+
+
 class DomainError(Exception):
     def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
         super().__init__(message.format(field=field, **params))

@@ -78,12 +78,15 @@ def event_facts(board: Board) -> tuple[int, list[datetime]]:
 
 class Channel:
     """Generic over what it shows: `load` reads it (an event's board by default), `renderer` turns it into
-    elements, and `facts` says its version and clock moments. `topic` is the `Change.topic` it listens to."""
+    elements, and `facts` says its version and clock moments. `topic` is the `Change.topic` it listens to.
+
+    `load(id, views)` is told which views have clients in this flush, so a read that only one view needs (the
+    series organiser's console) is made only while that view is connected."""
 
     def __init__(
         self,
         event_id: int,
-        load: Callable[[int], Any],
+        load: Callable[[int, frozenset[str]], Any],
         now: Callable[[], datetime],
         renderer: Renderer = render,
         facts: Callable[[Any], tuple[int, list[datetime]]] = event_facts,
@@ -214,7 +217,7 @@ class Channel:
         self, keys: list[Key], dirty: Dirty, catching_up: set[Key]
     ) -> tuple[int, dict[Key, list[Element]], dict[Key, list[Element]]]:
         """In a worker thread: one read of the event, each view and language rendered once."""
-        board = self._load(self.event_id)
+        board = self._load(self.event_id, frozenset(view for view, _ in keys))
         version, self._boundaries = self._facts(board)
         relaying = self.relaying
         render = self._renderer

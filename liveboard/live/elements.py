@@ -160,16 +160,34 @@ def screen(board: Board, dirty: Dirty | None) -> list[Element]:
     return out
 
 
+#: Change kinds after which any section of the host console may differ: "event" is also what an event file's import
+#: and a purge record (rooms, rounds, pitches and names may all have changed). Every section is rendered then, and
+#: the channel sends only those whose HTML changed.
+CONSOLE_WIDE = {"event", "import", "purge"}
+
+
+def oob_main(html: str) -> str:
+    """A console rendered for its page (`<main id="main" …>`, its sections without `hx-swap-oob`), as one
+    out-of-band swap of the whole `#main`: what a console that catches up gets."""
+    return html.replace('<main id="main"', '<main id="main" hx-swap-oob="true"', 1)
+
+
 def host(board: Board, dirty: Dirty | None) -> list[Element]:
-    """Elements of the host console. A catching-up console gets the whole console."""
+    """Elements of the host console. A catching-up console gets the whole console. The page morphs them in
+    (static/js/keep-typing.js), so a form a host is filling in keeps what they typed."""
     from liveboard.web.views.host import console_lists as _host_lists
 
     if dirty is None:
         console = _one("host/_console.html", board, **_host_lists(board), oob=False, request=None)
-        return [Element("main", console.replace('<main id="main"', '<main id="main" hx-swap-oob="true"', 1))]
+        return [Element("main", oob_main(console))]
     kinds = dirty.kinds
+    if kinds & CONSOLE_WIDE:
+        kinds = kinds | {"pitch", "announcement", "rooms", "rounds"}
     out: list[Element] = []
     lists = _host_lists(board)
+    if kinds & {"pitch"}:
+        # The number waiting for moderation, in the console's section links.
+        out.append(Element("sections", _one("host/_sections.html", board, **lists)))
     if kinds & STRUCTURE or kinds & {"pitch"}:
         out.append(Element("schedule", _one("host/_grid.html", board, **lists)))
     elif "presence" in kinds:
@@ -177,8 +195,10 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
             out.append(Element(f"hcount-{cell.session.id}", _one("host/_count.html", board, cell=cell)))
     if kinds & {"pitch", "interest"}:
         out.append(Element("moderation", _one("host/_moderation.html", board, **lists)))
-    if kinds & {"event"}:
+    if kinds & CONSOLE_WIDE:
         out.append(Element("event", _one("host/_event.html", board)))
+    if kinds & {"rooms", "rounds", "event"}:
+        out.append(Element("checklist", _one("host/_checklist.html", board, **lists)))
     if kinds & {"announcement"}:
         out.append(Element("announce-now", _one("host/_announce_now.html", board)))
     if kinds & {"rooms", "rounds"}:

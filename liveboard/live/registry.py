@@ -24,7 +24,7 @@ class Live:
         self.channels: dict[Topic, Channel] = {}
         self.relaying = True
 
-    def load(self, event_id: int) -> Board:
+    def load(self, event_id: int, views: frozenset[str] = frozenset()) -> Board:
         """One consistent read of everything any view shows (SQLite: one read transaction)."""
         with self.database.read() as db:
             event = db.get(Event, event_id)
@@ -33,10 +33,11 @@ class Live:
             the_board.audit = audit.entries(db, event, limit=30)
             return the_board
 
-    def load_series(self, series_id: int) -> series_live.SeriesBoard:
-        """One consistent read of a series' current meeting, for all its views."""
+    def load_series(self, series_id: int, views: frozenset[str] = frozenset()) -> series_live.SeriesBoard:
+        """One consistent read of a series' current meeting, for all its views; with the organiser's console's
+        (every meeting and item, with their histories) only while a console is connected."""
         with self.database.read() as db:
-            return series_live.load(db, series_id, now())
+            return series_live.load(db, series_id, now(), console="host" in views)
 
     def changed(self, changes: list[Change]) -> None:
         by_topic: dict[Topic, list[Change]] = defaultdict(list)

@@ -10,12 +10,18 @@ every support button off: the page applies its person's marks (`#series-marks`).
 
 The agenda orders itself by support, so a support change may reorder it: the whole list is sent again then
 (a meeting's agenda is a few dozen lines), and its counts with it.
+
+The organiser's console (`host`) gets its own sections instead (`templates/series_host/`), rendered from the same
+context as its page (`series_host.console_of`), each for the change kinds that may alter it; the channel drops
+those whose HTML did not change. That context (every meeting and item of the series, with their histories) is read
+only while a console is connected: a few more queries in the flush's one read transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -23,7 +29,7 @@ from liveboard import i18n
 from liveboard.domain import items
 from liveboard.domain import series as series_domain
 from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
-from liveboard.live.elements import Dirty, Element
+from liveboard.live.elements import Dirty, Element, oob_main
 from liveboard.models import Item, Meeting, Series
 from liveboard.web.templating import render as render_template
 
@@ -39,6 +45,27 @@ CURRENT = {"item", "support", "step", "meeting", "current", "series", "import", 
 #: Change kinds that may change the meeting at hand (which one, its date and place).
 MEETING = {"meeting", "series", "import", "purge", "resync"}
 
+#: The organiser's console's sections: (element id, template, the change kinds that may alter it). A step may close
+#: an item (it moves to the closed ones), a meeting scheduled or closed moves items onto or off its agenda, and every
+#: item's "merge into" list names all items: so most kinds touch every list, and the diff sends only what changed.
+CONSOLE_SECTIONS = (
+    ("sections", "series_host/_sections.html", {"meeting", "item", "step"}),
+    ("meetings", "series_host/_meetings.html", {"meeting"}),
+    ("agenda", "series_host/_agenda.html", {"meeting", "item", "support", "step", "current", "agenda"}),
+    ("waiting", "series_host/_waiting.html", {"meeting", "item", "support", "step"}),
+    ("closed-items", "series_host/_closed.html", {"meeting", "item", "support", "step"}),
+)
+#: Change kinds that redraw the whole console: the series itself (its title heads the console) or everything.
+WHOLE_CONSOLE = {"series", "import", "purge", "resync"}
+#: The console's lists of items, by section id and context key.
+ITEM_LISTS = {"agenda": "agenda", "waiting": "waiting", "closed-items": "closed"}
+#: Change kinds that alter items where they are: support (what participants change, often and in bursts during a
+#: meeting) and a follow-up step. Only the lists holding those items are drawn again for them (a list of a few
+#: dozen items, each with its history and merge choices, is the console's costliest part). A step moves an item
+#: between the open ones waiting and the closed ones, and onto or off an agenda only when it reopens it
+#: (`items.step` then gathers waiting items onto the next meeting's agenda).
+IN_PLACE = {"support", "step"}
+
 
 @dataclass
 class SeriesBoard:
@@ -53,6 +80,8 @@ class SeriesBoard:
     #: The series' next meeting and its agenda, as the participants' page shows them.
     upcoming: Meeting | None = None
     upcoming_agenda: list[Entry] = field(default_factory=list)
+    #: The organiser's console's context (`series_host.console_of`), read only while a console is connected.
+    console: dict[str, Any] | None = None
 
     @property
     def version(self) -> int:
@@ -78,7 +107,8 @@ def current_meeting(db: Session, series: Series) -> Meeting | None:
     return db.exec(latest.order_by(col(Meeting.starts).desc(), col(Meeting.id).desc())).first()
 
 
-def load(db: Session, series_id: int, now: datetime) -> SeriesBoard:
+def load(db: Session, series_id: int, now: datetime, *, console: bool = False) -> SeriesBoard:
+    """The series as its views show it; with `console`, also what the organiser's console shows."""
     series = db.get(Series, series_id)
     assert series is not None
     meeting = current_meeting(db, series)
@@ -97,7 +127,14 @@ def load(db: Session, series_id: int, now: datetime) -> SeriesBoard:
         upcoming_agenda = items.agenda(db, series, upcoming) if upcoming is not None else []
     else:
         upcoming_agenda = agenda
-    return SeriesBoard(series, meeting, agenda, current, now, upcoming, upcoming_agenda)
+    board = SeriesBoard(series, meeting, agenda, current, now, upcoming, upcoming_agenda)
+    if console:
+        # The view module owns the console's context; imported here, as `elements.host` does, to keep the live
+        # layer's import free of the web layer.
+        from liveboard.web.views.series_host import console_of
+
+        board.console = console_of(db, series, now)
+    return board
 
 
 def facts(board: SeriesBoard) -> tuple[int, list[datetime]]:
@@ -151,11 +188,45 @@ def phone(board: SeriesBoard, dirty: Dirty | None) -> list[Element]:
     return out
 
 
+def host(board: SeriesBoard, dirty: Dirty | None) -> list[Element]:
+    """The organiser's console: the sections a change may alter, or the whole console (`main`) for a client that
+    catches up and for a change of the series itself."""
+    assert board.console is not None, "the series was read without the console (no host client in the flush)"
+    if dirty is None or dirty.kinds & WHOLE_CONSOLE:
+        whole = render_template("series_host/_console.html", **board.console, oob=False)
+        return [Element("main", oob_main(whole))]
+    lists = _lists_to_draw(board.console, dirty)
+    return [
+        Element(element_id, render_template(template, **board.console, oob=True))
+        for element_id, template, kinds in CONSOLE_SECTIONS
+        if dirty.kinds & kinds and (element_id not in ITEM_LISTS or element_id in lists)
+    ]
+
+
+def _lists_to_draw(console: dict[str, Any], dirty: Dirty) -> set[str]:
+    """The lists of items a change may alter: every one, unless it only changed named items in place."""
+    relevant = dirty.kinds & set().union(*(kinds for _, _, kinds in CONSOLE_SECTIONS))
+    if not relevant <= IN_PLACE or not dirty.items:
+        return set(ITEM_LISTS)
+    touched = {
+        element_id: [entry.item for entry in console[key] if entry.item.id in dirty.items]
+        for element_id, key in ITEM_LISTS.items()
+    }
+    if "step" in relevant and any(item.status == "reopened" for found in touched.values() for item in found):
+        return set(ITEM_LISTS)
+    holding = {element_id for element_id, found in touched.items() if found}
+    if "step" in relevant and holding & {"waiting", "closed-items"}:
+        holding |= {"waiting", "closed-items"}
+    return holding
+
+
 def elements(view: str, board: SeriesBoard, dirty: Dirty | None) -> list[Element]:
-    """A view's elements for a change, or all of them (`None`): the wall screen's, which the console shares;
-    phones get the participant page's own (`phone`)."""
+    """A view's elements for a change, or all of them (`None`): the wall screen's; phones get the participant
+    page's own (`phone`), the organiser's console its own sections (`host`)."""
     if view == "phone":
         return phone(board, dirty)
+    if view == "host":
+        return host(board, dirty)
     kinds = dirty.kinds if dirty is not None else None
     out: list[Element] = []
     if kinds is None or kinds & MEETING:

@@ -11,9 +11,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from liveboard import i18n
-from liveboard.domain.errors import N_, Conflict, Denied, DomainError, Gone, Invalid, NotFound
+from liveboard.domain.errors import N_, NC_, Conflict, Denied, DomainError, Gone, Invalid, NotFound
 from liveboard.web import htmx
 from liveboard.web.templating import render
+
+#: English words with two meanings, with the contexts the templates use too (`pgettext`), so that a form's label
+#: and its error message say the same Danish word.
+PLACE = NC_("noun: where an event or meeting is held", "Place")
+TITLE_OF_EVENT = NC_("the name of an event or a series", "Title")
 
 #: Field names as people read them; the domain speaks of `title`, a person of "Title".
 FIELD_LABELS = {
@@ -24,7 +29,7 @@ FIELD_LABELS = {
     "text": N_("Text"),
     "name": N_("Name"),
     "capacity": N_("Capacity"),
-    "location": N_("Location"),
+    "location": NC_("where a room is in the building", "Location"),
     "label": N_("Label"),
     "starts": N_("Start"),
     "ends": N_("End"),
@@ -35,12 +40,20 @@ FIELD_LABELS = {
     "other": N_("Swap with"),
     "phase": N_("Phase"),
     "password": N_("Password"),
+    "again": N_("The same password again"),
     "id": N_("Id"),
     "themes": N_("Themes"),
     "key": N_("Note-taker link"),
     "username": N_("Username"),
     "role": N_("Role"),
+    "slug": N_("Address"),
+    "timezone": N_("Time zone"),
+    "language": N_("Language"),
+    "place": PLACE,
 }
+#: What an event's or a series' form calls its title ("Titel"; a pitch's is its "Overskrift").
+EVENT_LABELS: dict[str, str | tuple[str, str]] = {"title": TITLE_OF_EVENT}
+
 
 STATUS = {Invalid: 422, Conflict: 409, NotFound: 404, Denied: 403, Gone: 410}
 #: Errors that mean the database could not be reached or did not answer in time, not a bad request.
@@ -51,10 +64,25 @@ RETRY_AFTER = "3"
 log = logging.getLogger("liveboard.web")
 
 
-def message(error: DomainError) -> str:
+Label = str | tuple[str, str]
+
+
+def label(field: str, labels: dict[str, Label] | None = None) -> str:
+    """A field's name as the reader's form says it: the form's own word when it has one (an event's "Title" is not
+    a pitch's), else the shared table's."""
+    found = (labels or {}).get(field) or FIELD_LABELS.get(field, field)
+    return i18n.pgettext(*found) if isinstance(found, tuple) else i18n.gettext(found)
+
+
+def name_fields(request: Request, labels: dict[str, Label]) -> None:
+    """The labels of the form this request came from, for its error messages (`domain_error`)."""
+    request.scope.setdefault("state", {})["field_labels"] = labels
+
+
+def message(error: DomainError, labels: dict[str, Label] | None = None) -> str:
     params = dict(error.params)
     if error.field is not None:
-        params["field"] = i18n.gettext(FIELD_LABELS.get(error.field, error.field))
+        params["field"] = label(error.field, labels)
     return i18n.gettext(error.message).format(**params)
 
 
@@ -77,7 +105,8 @@ def error_response(request: Request, status: int, text: str, field: str | None =
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return error_response(request, status_of(exc), message(exc), exc.field)
+    labels = request.scope.get("state", {}).get("field_labels")
+    return error_response(request, status_of(exc), message(exc, labels), exc.field)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:

@@ -29,11 +29,12 @@ LANGS = ("da", "en")
 #: Read from five metres, never touched: exempt from 320 px, but they must fit a 1080p and a 720p screen.
 WALL = ("screen", "door", "series-screen")
 #: What participants open on their phones.
-PHONE_PAGES = ("phone", "me", "session", "series", "take")
+PHONE_PAGES = ("phone", "me", "session", "room", "series", "take")
 #: Everything else people (participants, note-takers, hosts) read and use: reflows at 320 and 640 px.
 PEOPLE_PAGES = (
     *PHONE_PAGES,
     *("index", "login", "host-index", "host", "desk", "note-key", "report", "logs", "series-host", "series-log"),
+    *("accounts", "copy"),
     "not-found",
 )
 
@@ -68,6 +69,7 @@ def demo(server: LiveServer) -> Site:
             "phone": "/e/demo",
             "me": "/e/demo/me",
             "session": f"/e/demo/sessions/{slot.id}",
+            "room": f"/e/demo/rooms/{slot.room_id}",
             "screen": "/e/demo/screen",
             "door": f"/e/demo/screen?room={room.id}",
             "host": "/e/demo/host",
@@ -81,6 +83,8 @@ def demo(server: LiveServer) -> Site:
             "series-screen": f"/s/{series}/screen",
             "series-log": f"/s/{series}/log",
             "not-found": "/e/no-such-event",
+            "accounts": "/host/accounts",
+            "copy": "/host/events/demo/copy",
         },
         free=slot,
         full=full,

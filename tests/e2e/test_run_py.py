@@ -53,12 +53,23 @@ def test_an_evening_over_http_survives_a_restart(db_path: Path) -> None:
         password = printed_password(server)
         assert host.post("/host/login", data={"password": "not-it"}).status_code == 403
         assert host.post("/host/login", data={"password": password}).status_code == 303
+        # admin invites a host, who chooses a password through the link and is logged in.
+        made = host.post("/host/accounts", data={"username": "mette", "name": "Mette", "role": "host"})
+        assert made.status_code == 201
+        link = re.search(r'id="invite-link" href="([^"]+)"', made.text)
+        assert link is not None
+        mette = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=10)
+        path = link.group(1).removeprefix(server.url)
+        assert mette.post(path, data={"password": "bænke og busser"}).status_code == 303
 
-        # A restart loses nothing, and keeps cookies valid: the secret key is kept in the database.
+        # A restart loses nothing, and keeps cookies valid: the secret key and the host sessions are in the database.
         server.stop()
         server = RunPy(db_path, port, password="e2e-secret", demo=True)
         assert "e2e-secret" not in server.output
-        assert host.get("/e/demo/host").status_code == 200  # the host cookie from before the restart
+        assert mette.get("/e/demo/host").status_code == 200  # her host cookie from before the restart
+        # admin's password changed with the restart: browsers logged in with the old one are logged out.
+        assert host.get("/e/demo/host").status_code == 303
+        host = mette
 
         snapshot = host.get("/api/events/demo").json()
         pitch = next(p for p in snapshot["pitches"] if p["title"] == "Bænke ved stoppestedet")

@@ -229,7 +229,9 @@ def test_the_host_view_needs_a_host_session(server: LiveServer) -> None:
     cookie = {"Cookie": f"lb_host={host.cookies['lb_host']}"}
     with ExitStack() as stack:
         console = watch(stack, server, "host", additional_headers=cookie)
-        assert 'id="series-agenda"' in console.until("series-agenda")
+        # The organiser's console gets its own sections, not the wall screen's (tests/live/test_consoles.py).
+        frame = console.until('<main id="main"')
+        assert 'id="agenda"' in frame and 'id="series-agenda"' not in frame
 
 
 def test_event_and_series_clients_hear_only_their_own_topic(server: LiveServer) -> None:

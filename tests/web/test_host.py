@@ -134,7 +134,7 @@ def test_the_console_log_names_the_action_in_the_hosts_language(server: LiveServ
     assert host.post(f"/e/demo/host/pitches/{pitch.id}/approve").status_code == 303
     log = host.get("/e/demo/host").text.split('id="audit-list"')[1].split("</ol>")[0]
     first = log.split("</li>")[0]
-    assert f'<strong title="pitch.approve">{label}</strong>' in first, first
+    assert f'<strong data-action="pitch.approve">{label}</strong>' in first, first
     assert f'<span translate="no">{html.escape(pitch.title, quote=False)}</span>' in first, first
 
 

@@ -37,7 +37,7 @@ def test_screen_counts_follow_the_database(server: LiveServer, client: httpx.Cli
 
 
 def test_door_sign_shows_the_room_its_session_and_a_qr_code(server: LiveServer, client: httpx.Client) -> None:
-    room, slot = server.room("Lokale 1"), server.slot(1, "Lokale 1")
+    room = server.room("Lokale 1")
     response = client.get(f"/e/demo/screen?room={room.id}")
     assert response.status_code == 200
     page = response.text
@@ -45,7 +45,8 @@ def test_door_sign_shows_the_room_its_session_and_a_qr_code(server: LiveServer, 
     assert html.escape(server.pitch("teknologi").title) in page  # now
     assert html.escape(server.pitch("unge").title) in page  # next
     assert re.search(r"<svg\b[^>]*\bclass=\"qr\"", page)
-    assert f"{short(server.url)}/e/demo/sessions/{slot.id}" in page  # the QR code leads to "I'm here"
+    # The QR code leads to the room's own address, as its printed poster does: there, "I'm here" for what runs now.
+    assert f"{short(server.url)}/e/demo/rooms/{room.id}<" in page
 
 
 def test_door_sign_of_a_full_room_says_full(server: LiveServer, client: httpx.Client) -> None:
@@ -53,10 +54,11 @@ def test_door_sign_of_a_full_room_says_full(server: LiveServer, client: httpx.Cl
     assert "Full" in page
 
 
-def test_door_sign_of_an_empty_room_leads_to_the_phone_page(server: LiveServer, client: httpx.Client) -> None:
-    page = client.get(f"/e/demo/screen?room={server.room('Foyeren').id}").text
+def test_door_sign_of_an_empty_room_leads_to_the_room_s_page(server: LiveServer, client: httpx.Client) -> None:
+    room = server.room("Foyeren")
+    page = client.get(f"/e/demo/screen?room={room.id}").text
     assert re.search(r"<svg\b", page)
-    assert re.search(rf"{re.escape(short(server.url))}/e/demo<", page)
+    assert re.search(rf"{re.escape(short(server.url))}/e/demo/rooms/{room.id}<", page)
 
 
 @pytest.mark.parametrize("room", ["999999", "abc", ""])

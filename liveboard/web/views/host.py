@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from liveboard.domain import announcements, audit, board, events, pitches, schedule
+from liveboard import exports
+from liveboard.domain import announcements, audit, board, events, pitches, schedule, setup
 from liveboard.domain.errors import N_, Invalid
 from liveboard.models import PHASES, Event
 from liveboard.web import auth, htmx
@@ -31,6 +32,7 @@ def console_lists(the_board: board.Board) -> dict[str, Any]:
         "placed": {(c.pitch.id, c.round.id) for c in the_board.cells.values()},
         "audit": the_board.audit,
         "phases": PHASES,
+        "checklist": setup.checklist(the_board.event, the_board.rooms, the_board.rounds),
     }
 
 
@@ -45,6 +47,15 @@ async def host_page(request: Request) -> Response:
     await auth.require_host(request)
     context = await read(request, lambda db: console(db, request.path_params["slug"]))
     return page(request, "host/console.html", **context)
+
+
+async def log_csv(request: Request) -> Response:
+    """The event's whole audit log as a spreadsheet, for hosts: who (the account) did what, and when."""
+    await auth.require_host(request)
+    slug = request.path_params["slug"]
+    body = await read(request, lambda db: exports.log_csv(db, events.by_slug(db, slug)))
+    headers = {"content-disposition": f'attachment; filename="{slug}-log.csv"', "cache-control": "no-store"}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def action(work: Callable[[Session, Event, dict[str, object], dict[str, str]], object], anchor: str) -> Callable:
@@ -77,6 +88,7 @@ def _open_flag(fields: dict[str, object]) -> bool:
 
 routes = [
     Route("/e/{slug}/host", host_page),
+    Route("/e/{slug}/host/log.csv", log_csv),
     Route(
         "/e/{slug}/host/pitches",
         action(lambda db, e, f, p: pitches.type_in(db, e, f), "queue"),

@@ -1,4 +1,4 @@
-"""The hosts' login, logout, and the list of events and dialogue series a host can open."""
+"""The hosts' login and logout, and the public front page. (The hosts' home, `/host`, is `home.py`.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from starlette.routing import Route
 
 from liveboard import i18n
 from liveboard.domain import accounts, audit, events
-from liveboard.domain import series as series_domain
 from liveboard.web import auth, ratelimit
 from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page
@@ -79,14 +78,6 @@ async def logout(request: Request) -> Response:
     return response
 
 
-async def host_index(request: Request) -> Response:
-    if not await auth.is_host(request):
-        return RedirectResponse("/host/login?next=/host", status_code=303)
-    all_events = await read(request, events.all_events)
-    all_series = await read(request, series_domain.all_series)
-    return page(request, "host/home.html", events=all_events, series_list=all_series)
-
-
 async def index(request: Request) -> Response:
     all_events = await read(request, events.all_events)
     return page(request, "index.html", events=all_events)
@@ -94,7 +85,6 @@ async def index(request: Request) -> Response:
 
 routes = [
     Route("/", index),
-    Route("/host", host_index),
     Route("/host/login", login_form),
     Route("/host/login", login, methods=["POST"]),
     Route("/host/logout", logout, methods=["POST"]),

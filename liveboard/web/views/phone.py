@@ -151,6 +151,13 @@ async def toggle_interest(request: Request) -> Response:
     return with_cookie(request, htmx.done(request, back_to(request, f"#pitch-{pitch_id}"), fragment), token, new)
 
 
+def back_after_move(request: Request, anchor: str) -> str:
+    """Back to a room's own page when "I'm here" was pressed there (opened from its door poster), else the phone."""
+    slug = request.path_params["slug"]
+    referring = _referring_page(request, slug)
+    return referring if referring and referring.startswith(f"/e/{slug}/rooms/") else back_to(request, anchor)
+
+
 async def after_move(request: Request, token: str, anchor: str) -> Response:
     """After a join or leave: where to go now, the board with this person's marks, and the marks themselves."""
     if not htmx.is_htmx(request):
@@ -167,7 +174,7 @@ async def join(request: Request) -> Response:
         if htmx.is_htmx(request)
         else None
     )
-    return with_cookie(request, htmx.done(request, back_to(request, "#my-evening"), fragment), token, new)
+    return with_cookie(request, htmx.done(request, back_after_move(request, "#my-evening"), fragment), token, new)
 
 
 async def leave(request: Request) -> Response:
@@ -178,7 +185,7 @@ async def leave(request: Request) -> Response:
         if htmx.is_htmx(request)
         else None
     )
-    return with_cookie(request, htmx.done(request, back_to(request, "#board"), fragment), token, new)
+    return with_cookie(request, htmx.done(request, back_after_move(request, "#board"), fragment), token, new)
 
 
 async def add_note(request: Request) -> Response:

@@ -47,8 +47,9 @@ async def screen(request: Request) -> Response:
     context = await read(request, load)
     base = public_base(request)
     if "room" in context:
-        cell = context["now_cell"] or context["next_cell"]
-        target = f"{base}/e/{slug}/sessions/{cell.session.id}" if cell else f"{base}/e/{slug}"
+        # The room's own address, as on its printed poster: it shows whatever runs there now, so the code stays
+        # right when the round changes.
+        target = f"{base}/e/{slug}/rooms/{context['room'].id}"
         return page(request, "screen/door.html", **code_for(target), **context)
     room_pages = pages(context["board"].rooms, ROOMS_PER_PAGE)
     return page(request, "screen/screen.html", **code_for(f"{base}/e/{slug}"), pages=room_pages, **context)

@@ -8,6 +8,7 @@ redirect to the login form for a browser's GET (`app.host_required`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -21,7 +22,7 @@ from liveboard.domain.errors import N_
 from liveboard.domain.items import STATUS_LABELS
 from liveboard.models import ITEM_CLOSED, ITEM_STEPS, Series
 from liveboard.web import auth, htmx
-from liveboard.web.errors import FIELD_LABELS
+from liveboard.web.errors import EVENT_LABELS, FIELD_LABELS, name_fields
 from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import page, render
 
@@ -31,7 +32,6 @@ for _field, _label in {
     "audience": N_("For whom"),
     "description": N_("Description"),
     "language": N_("Language"),
-    "place": N_("Place"),
     "organisations": N_("Invited organisations"),
     "status": N_("Next step"),
     "forwarded_to": N_("Forwarded to"),
@@ -48,8 +48,19 @@ def allowed_steps(status: str) -> tuple[str, ...]:
     return tuple(step for step in ITEM_STEPS if step != "reopened")
 
 
+#: How the console's forms put the answer to a host's own action in place: the whole console, as the live updates
+#: of other hosts' actions do section by section (static/js/keep-typing.js morphs both, so nothing typed is lost).
+HX_CONSOLE = 'hx-target="#main" hx-swap="outerHTML"'
+
+
 def console(db: Session, slug: str) -> dict[str, Any]:
-    the_series = series_domain.by_slug(db, slug)
+    """The console's context, for the page and for the answer to a host's action."""
+    return console_of(db, series_domain.by_slug(db, slug), now())
+
+
+def console_of(db: Session, the_series: Series, moment: datetime) -> dict[str, Any]:
+    """Everything the console shows, from one read: shared by the page, the answers to host actions and the
+    series channel's live `host` view (`liveboard.live.series`), so they never disagree."""
     meetings = series_domain.meetings(db, the_series)
     coming = series_domain.next_meeting(db, the_series)
     agenda = items.agenda(db, the_series, coming) if coming is not None else []
@@ -67,7 +78,8 @@ def console(db: Session, slug: str) -> dict[str, Any]:
         "allowed_steps": allowed_steps,
         "status_labels": STATUS_LABELS,
         "closed_statuses": ITEM_CLOSED,
-        "now": now(),
+        "now": moment,
+        "hx": HX_CONSOLE,
     }
 
 
@@ -82,6 +94,7 @@ def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], 
 
     async def endpoint(request: Request) -> Response:
         await auth.require_host(request)
+        name_fields(request, EVENT_LABELS)
         fields = await form(request)
         slug, params = request.path_params["series"], dict(request.path_params)
 
@@ -102,7 +115,8 @@ def action(work: Callable[[Session, Series, dict[str, object], dict[str, str]], 
 
 
 async def create(request: Request) -> Response:
-    await auth.require_host(request)
+    await auth.require_organiser(request)
+    name_fields(request, EVENT_LABELS)
     fields = await form(request)
     created = await write(request, lambda db: series_domain.create(db, fields).slug)
     return RedirectResponse(f"/s/{created}/host", status_code=303)
