@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     schedule = commands.add_parser(
         "schedule", help="propose a grid from interest: for an event (SLUG), or for a problem file (--problem)"
     )
-    schedule.add_argument("slug", metavar="SLUG", nargs="?", help="the event (not built yet: use --problem)")
+    schedule.add_argument("slug", metavar="SLUG", nargs="?", help="the event to propose a grid for")
     schedule.add_argument(
         "--mode", choices=("fill", "replan"), help="for SLUG: keep the grid and fill (default), or plan again"
     )
@@ -402,13 +402,13 @@ def _seconds(text: str) -> float:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    """`--problem FILE.json`: the answer JSON on stdout, nothing stored, no database opened. A bad file prints
-    `error: FILE.json: <where>: <what>` and no answer."""
+    """`SLUG`: a proposal for the event, kept (see `_schedule_event`). `--problem FILE.json`: the answer JSON on
+    stdout, nothing stored, no database opened. A bad file prints `error: FILE.json: <where>: <what>` and no
+    answer."""
     if args.problem is None:
         if args.slug is None:
             raise CliError("give an event's SLUG, or a problem file with --problem FILE.json")
-        # The event mode (the contract's `liveboard schedule SLUG [--mode fill|replan] [--apply]`) goes here.
-        raise CliError(f"`liveboard schedule {args.slug}` is not built yet; --problem FILE.json solves a problem file")
+        return _schedule_event(args)
     if args.slug is not None or args.mode is not None or args.apply:
         raise CliError("--problem takes no SLUG, --mode or --apply: a problem file is only solved and printed")
     from liveboard import solver  # numpy and HiGHS load only for this command
@@ -425,5 +425,29 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     limit = solver.TIME_LIMIT if args.time_limit is None else args.time_limit
     answer = solver.solve(problem, seed=args.seed, time_limit=limit)
     sys.stdout.buffer.write((json.dumps(answer.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+def _schedule_event(args: argparse.Namespace) -> int:
+    """`liveboard schedule SLUG`: a proposal made and kept as the host console makes it, printed as the JSON of
+    `/e/{slug}/host/schedule/proposals/{id}.json`; with `--apply`, applied as one change (actor `@cli`)."""
+    from liveboard import solver
+    from liveboard.domain import proposals
+
+    mode = args.mode or "fill"
+    limit = solver.TIME_LIMIT if args.time_limit is None else args.time_limit
+    with _database() as database:
+        made = proposals.make(
+            database, args.slug, mode, by=audit.CLI, now=datetime.now(UTC), seed=args.seed, time_limit=limit
+        )
+        if args.apply:
+            with database.write() as db:
+                db.info["actor"] = audit.CLI
+                event = events.by_slug(db, args.slug)
+                proposals.apply(db, event, proposals.get(db, event, made.id), None, datetime.now(UTC))
+        with database.read() as db:
+            data = proposals.as_json(proposals.get(db, events.by_slug(db, args.slug), made.id))
+    sys.stdout.buffer.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     sys.stdout.flush()
     return 0

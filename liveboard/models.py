@@ -490,3 +490,25 @@ class Step(SQLModel, table=True):
     #: Who wrote it, as shown in the public log ("Borgerservice", a host's name).
     author: str = Field(default="", max_length=80)
     at: datetime = Field(default_factory=utcnow)
+
+
+class ScheduleProposal(SQLModel, table=True):
+    """A grid the schedule assistant proposed for an event: kept until a host applies it, ticks some of it, or
+    walks away. `grid` is the fingerprint of the sessions, rooms and rounds it was made from: once the grid has
+    changed it can no longer be applied (new interest alone does not change it)."""
+
+    __tablename__ = "schedule_proposal"
+    __table_args__ = (CheckConstraint("mode IN ('fill', 'replan')", name="proposal_mode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(sa_column=fk("event.id"))
+    mode: str = Field(max_length=10)
+    made_at: datetime = Field(default_factory=utcnow)
+    made_by: str = Field(default="", max_length=60)
+    #: The event's version when it was made (the contract's JSON says it).
+    version: int
+    grid: str = Field(max_length=64)
+    #: The solver's answer (`Answer.to_json(details=True)`), and `kept`: the sessions it left as they were.
+    answer: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    applied_at: datetime | None = None
+    applied_by: str = Field(default="", max_length=60)

@@ -22,7 +22,7 @@ from servers import MISSING, PostgresServer, RedisServer, Unavailable, database_
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
-from liveboard import demo, migrate
+from liveboard import demo, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain import accounts
@@ -330,6 +330,8 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     database = Database(f"sqlite:///{path}")
     migrate.upgrade(database.engine)
     assert demo.load_demo(database)
+    # admin as every test server starts it (LIVEBOARD_ADMIN_PASSWORD = HOST_PASSWORD): made once, not per server.
+    keys.admin_account(database, HOST_PASSWORD)
     with database.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()
@@ -388,6 +390,7 @@ def pg_demo(postgres: PostgresServer) -> str:
     try:
         migrate.upgrade(database.engine)
         assert demo.load_demo(database)
+        keys.admin_account(database, HOST_PASSWORD)
     finally:
         database.dispose()  # nobody may be connected to a template while it is copied
     return name

@@ -117,7 +117,6 @@ def test_a_missing_file(schedule, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["demo"], "`liveboard schedule demo` is not built yet"),
         ([], "give an event's SLUG, or a problem file with --problem FILE.json"),
         (["--problem", "x.json", "--apply"], "--problem takes no SLUG, --mode or --apply"),
         (["--problem", "x.json", "--time-limit", "0"], "must be more than 0 seconds"),

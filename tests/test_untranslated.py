@@ -346,6 +346,7 @@ def pages(server: LiveServer, host: httpx.Client) -> dict[str, tuple[str, str]]:
         "copy an event": ("/host/events/demo/copy", "host"),
         "accounts": ("/host/accounts", "host"),
         "invitation": (f"/host/invite/{invitation(server)}", "guest"),
+        "schedule proposal": (host.post("/e/demo/host/schedule/proposals").headers["location"], "host"),
         "all series": ("/s", "guest"),
         "series": (f"/s/{series.slug}", "participant"),
         "series console": (f"/s/{series.slug}/host", "host"),

@@ -13,8 +13,10 @@ password: `ensure_admin` sets its hash at every start.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -71,13 +73,30 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+#: Pairs of (stored hash, password) this process has already seen verify, as HMACs under a key that lives and dies
+#: with the process: the same admin password checked at every start of an app, or the same host logging in again,
+#: does not pay argon2 twice, and nothing here can be turned back into a password. A wrong password is never
+#: remembered, so guessing costs the full hash every time.
+_VERIFIED: OrderedDict[bytes, None] = OrderedDict()
+_VERIFIED_KEY = secrets.token_bytes(32)
+_VERIFIED_SIZE = 256
+
+
 def _verify(stored: str | None, password: str) -> bool:
     if not stored:
         return False
+    seen = hmac.new(_VERIFIED_KEY, f"{stored}\0{password}".encode(), hashlib.sha256).digest()
+    if seen in _VERIFIED:
+        _VERIFIED.move_to_end(seen)
+        return True
     try:
-        return _hasher.verify(stored, password)
+        ok = _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    _VERIFIED[seen] = None
+    if len(_VERIFIED) > _VERIFIED_SIZE:
+        _VERIFIED.popitem(last=False)
+    return ok
 
 
 #: A hash to verify against when the username is unknown, so a wrong name takes as long as a wrong password.

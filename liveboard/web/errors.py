@@ -50,6 +50,8 @@ FIELD_LABELS = {
     "timezone": N_("Time zone"),
     "language": N_("Language"),
     "place": PLACE,
+    "mode": N_("Mode"),
+    "cell": N_("Cell"),
 }
 #: What an event's or a series' form calls its title ("Titel"; a pitch's is its "Overskrift").
 EVENT_LABELS: dict[str, str | tuple[str, str]] = {"title": TITLE_OF_EVENT}

@@ -16,6 +16,9 @@ from liveboard.web.auth import actor
 
 T = TypeVar("T")
 MAX_FORM_BYTES = 64 * 1024
+#: A form's fields at most; a form of ticked boxes may have more (a city-wide evening has 240 cells to tick).
+MAX_FIELDS = 50
+MAX_LISTED_FIELDS = 300
 
 
 def database(request: Request) -> Database:
@@ -53,13 +56,19 @@ async def write(request: Request, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(run)
 
 
-async def form(request: Request) -> dict[str, object]:
-    """The posted fields. A body too large to be a human's form is refused before it is parsed."""
+async def form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, object]:
+    """The posted fields. A body too large to be a human's form is refused before it is parsed. Fields named in
+    `lists` may repeat (ticked boxes) and come as lists; any other field is its last value."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
         raise HTTPException(413)
-    data = await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
-    return {key: value for key, value in data.items() if isinstance(value, str)}
+    data = await request.form(
+        max_files=0, max_fields=MAX_LISTED_FIELDS if lists else MAX_FIELDS, max_part_size=MAX_FORM_BYTES
+    )
+    fields: dict[str, object] = {key: value for key, value in data.items() if isinstance(value, str)}
+    for key in lists:
+        fields[key] = [value for value in data.getlist(key) if isinstance(value, str)]
+    return fields
 
 
 def now() -> datetime:
