@@ -4,9 +4,12 @@
     .venv/bin/python bench/fanout.py --clients 2000,5000 --repeat 5 --no-storm
     .venv/bin/python bench/fanout.py --quick              # a minute: 500 clients, 5 changes, a small storm
     .venv/bin/python bench/fanout.py --baseline-only      # validates the load client against the baseline
+    .venv/bin/python bench/fanout.py --storm-only --storm-repeat 1     # the issue's storm once, one process, SQLite
+    .venv/bin/python bench/fanout.py --storm-only --quick              # a small storm: 300 joins in 3 s, 300 watch
     .venv/bin/python bench/fanout.py --storm-only --py-spy /tmp/prof   # py-spy next to python or on PATH
     .venv/bin/python bench/fanout.py --cluster-only --clients 2000,5000 --storm-joins 1000,250   # two instances
     .venv/bin/python bench/fanout.py --cluster-only --quick                 # two instances, about two minutes
+    .venv/bin/python bench/fanout.py --cluster-only --storm-only --quick    # only the storms: two instances, one
 
 The machine is shared and noisy: every figure is the median of `--repeat` runs, LiveBoard and baseline
 alternating. See docs/performance.md for what the figures mean and the latest results.
@@ -26,10 +29,25 @@ baseline (`bench/baseline.py`) — each server as its own process:
 
 The baseline broadcasts frames of the median size LiveBoard sent for the same change, per view.
 
-Then the round-start storm (LiveBoard): W watchers, then J distinct participants join the first round's
-sessions (capacities raised first), paced evenly over S seconds; per watcher, the time from the last join's
-request until its page shows the exact counts of `/api/events/demo` for every session, and its most frames
-in any one-second window. `--storm-joins 1000,250` runs storms of each size.
+Then the round-start storm (LiveBoard), as phones make it: W watchers connect (the same view mix); the rooms
+of the first round's sessions get room for everyone; J participants, each with their own cookie, send their
+joins to those sessions round-robin, paced evenly over S seconds (default 1,000 in 5 s: 200 a second), as htmx
+sends them from the phone page's join form (`HX-Request`, `HX-Current-URL`, `HX-Target: section#my-evening`,
+gzip accepted; `--plain`: form posts answered with a 303). A fifth of them (`--change-mind 0.2`) join another
+session of the round and a tenth (`--leave 0.1`; nobody does both) leave theirs, `--second-after 1` s after
+their join's reply. Measured against the issue's targets, each printed with ✓/✗ and in the JSON and the table:
+
+- every watcher exact within 1 s of the last request (of any kind): its counts start from `/api/events/demo`
+  at connect and follow every count element in its frames, until they equal the final snapshot and stay so;
+- reply p50/p99/max over all requests, p99 ≤ 500 ms;
+- no error: a status other than 2xx/3xx, or no answer within `STORM_TIMEOUT`, is one, and is listed;
+- the counts equal what the acknowledged replies imply (per participant, their acknowledged actions in order;
+  a 4xx changed nothing; an unanswered one leaves that participant in doubt), summed per session: in the final
+  `/api/events/demo` and in what every watcher ends up showing;
+- and a check on the harness: the load process kept up (its CPU while sending, how late it sent, its event
+  loop's lag), else the figures would be its lateness, not the server's.
+
+`--storm-joins 1000,250` runs storms of each size.
 
 `--cluster` (after the above) or `--cluster-only` (instead of it): PostgreSQL and Redis are started once
 (`bench/cluster.py`, with the tests' servers from `tests/servers.py`), the demo is loaded into a template
@@ -44,8 +62,8 @@ database, and every LiveBoard run gets a fresh copy of it. For each N, `--repeat
   reported as ratios to it;
 - the baseline, as above.
 
-Then the storms, on two instances (watchers half on each, join i through instance i mod 2; convergence and
-frame rate per instance) and on one instance, in turn (`--no-single-storm`: two instances only).
+Then the storms, on two instances (watchers half on each, participant i's requests through instance i mod 2;
+convergence and frame rate per instance) and on one instance, in turn (`--no-single-storm`: two instances only).
 
 Results: a markdown table on stdout (with the command that reproduces it), JSON in `--out`.
 Everything goes to 127.0.0.1; every wait has a time limit; servers are killed at exit.
@@ -62,6 +80,7 @@ import datetime as dt
 import json
 import math
 import os
+import random
 import re
 import resource
 import secrets
@@ -74,13 +93,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadclient import Client, Load, cpu_seconds, raise_nofile
+from loadclient import Client, Load, LoopLag, cpu_seconds, raise_nofile
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -88,9 +108,9 @@ SLUG = "demo"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MISSING_AFTER = 5.0  # seconds: a client without the change by then is missing it
-#: A storm's join waits this long for its reply: a slow server is measured, not cut off (a join given up on
-#: may still commit later, after the final counts were read).
-JOIN_TIMEOUT = 90.0
+#: A storm's request waits this long for its reply: a slow server is measured, not cut off (a request given up on
+#: may still commit later, after the final counts were read). Given up on, it counts as an error.
+STORM_TIMEOUT = 90.0
 
 _servers: list[Server] = []
 
@@ -231,7 +251,9 @@ async def http(
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
     if method == "POST":
-        lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        if not any(name.lower() == "content-type" for name in headers or {}):
+            lines.append("Content-Type: application/x-www-form-urlencoded")
+        lines.append(f"Content-Length: {len(body)}")
     request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
     async def go() -> Reply:
@@ -428,7 +450,7 @@ class LiveBoard(Target):
             self.server.port,
             "POST",
             f"/e/{SLUG}/sessions/{session_id}/join",
-            {"Origin": self.origin, "Cookie": cookie, **({"HX-Request": "true"} if self.htmx else {})},
+            phone_headers(self.origin, cookie, self.htmx),
             {},
             timeout=timeout,
         )
@@ -957,11 +979,27 @@ def print_fanout(r: FanoutResult) -> None:
 
 # --- the round-start storm ---------------------------------------------------------------------------------------
 
-COUNT_RE = re.compile(rb'id="(present|count)-(\d+)"[^>]*>(?:\s|<[^>]*>)*(\d+)')
+#: The issue's targets for the storm (issue 14, point 1).
+CONVERGE_TARGET_MS = 1000.0  # every watcher exact within 1 s of the storm's last request
+REPLY_P99_TARGET_MS = 500.0
+#: Who changes their mind and who leaves is drawn with this seed: the same people every time, so storms compare.
+STORM_SEED = 14
+#: The load process is called the bottleneck when, while it sends, it is this busy (cores; it has one) or sends
+#: this late (p99, ms): then replies and frames would look later than the server made them.
+LOAD_BUSY_CORES = 0.8
+LOAD_LATE_MS = 20.0
+#: The first join goes this long after the phones are set going: time for the load process to start a thousand
+#: coroutines, so the first ones are not sent late.
+STORM_LEAD = 0.2
+
+COUNT_RE = re.compile(
+    rb'id="(present|count)-(\d+)"[^>]*>(?:\s|<[^>]*>)*(\d+(?:(?:[.,]|\xc2\xa0|\xe2\x80\xaf)\d{3})*)(?!\d)'
+)
 
 
 def counts_in(payload: bytes) -> dict[int, int]:
-    return {int(m.group(2)): int(m.group(3)) for m in COUNT_RE.finditer(payload)}
+    """The counts a frame shows, by session (thousands separators of either language allowed: "1.024")."""
+    return {int(m.group(2)): int(re.sub(rb"\D", b"", m.group(3))) for m in COUNT_RE.finditer(payload)}
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:
@@ -973,6 +1011,348 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
     return best
 
 
+@dataclass
+class Plan:
+    """What one participant of the storm does: join `first`; then, `then` = "change" (join `second`, another session
+    of the round: a change of mind), "leave" (leave `first`) or nothing."""
+
+    first: int
+    then: str | None = None
+    second: int | None = None
+
+
+def storm_plan(joins: int, sessions: list[int], change_mind: float, leave: float) -> list[Plan]:
+    """Participant i joins sessions[i mod k], round-robin; a share `change_mind` of them, and another `leave` (none
+    in both), drawn at random but the same in every storm (`STORM_SEED`), so they are spread over the 5 s."""
+    n_change, n_leave = round(joins * change_mind), round(joins * leave)
+    if n_change + n_leave > joins:
+        raise ValueError(f"--change-mind {change_mind} + --leave {leave} is more than everyone")
+    if n_change and len(sessions) < 2:
+        raise ValueError("a change of mind needs two sessions in the round")
+    rng = random.Random(STORM_SEED)
+    order = rng.sample(range(joins), joins)
+    changers, leavers = set(order[:n_change]), set(order[n_change : n_change + n_leave])
+    plans = []
+    for i in range(joins):
+        first = sessions[i % len(sessions)]
+        if i in changers:
+            plans.append(Plan(first, "change", rng.choice([s for s in sessions if s != first])))
+        elif i in leavers:
+            plans.append(Plan(first, "leave", first))
+        else:
+            plans.append(Plan(first))
+    return plans
+
+
+@dataclass
+class Act:
+    """One request of the storm: a participant's first join ("join"), their second join ("change") or their
+    leave ("leave"), through instance `part`."""
+
+    who: int
+    kind: str
+    session: int
+    part: int
+    due: float  # perf_counter it was meant to be sent at
+    t0: float = math.nan  # sent (perf_counter just before connecting)
+    t1: float = math.nan  # answered, or given up on
+    status: int = 0  # -1: no answer (timeout, connection lost)
+    error: str = ""
+    nbytes: int = 0  # the reply's body on the wire
+    fragment: bool | None = None  # htmx and 200: did the reply hold the phone's "where do I go now"?
+
+    @property
+    def acknowledged(self) -> bool:
+        """A 2xx or 3xx: committed, the contract says."""
+        return 200 <= self.status < 400
+
+    @property
+    def refused(self) -> bool:
+        """A 4xx: changed nothing, the contract says."""
+        return 400 <= self.status < 500
+
+    @property
+    def path(self) -> str:
+        return f"/e/{SLUG}/sessions/{self.session}/{'leave' if self.kind == 'leave' else 'join'}"
+
+
+def implied_counts(initial: dict[int, int], acts: list[Act]) -> tuple[dict[int, int], dict[int, int], int]:
+    """Where the replies say everyone must be, summed per session: (low, high, participants in doubt).
+
+    Per participant, their actions in order: an acknowledged join puts them in its session (and out of the
+    round's others), an acknowledged leave takes them out of that session, a refusal (4xx) changes nothing. An
+    action without an answer (5xx, timeout) may or may not have been committed: that participant may be in
+    either place, which makes `low` and `high` differ. With nobody in doubt, low == high: the exact counts."""
+    mine: dict[int, list[Act]] = {}
+    for act in acts:  # in the order they were made: a participant's second action only after their first's reply
+        mine.setdefault(act.who, []).append(act)
+    low, high, doubt = dict(initial), dict(initial), 0
+    for done in mine.values():
+        possible: set[int | None] = {None}  # the storm's participants are new: in no session before
+        for act in done:
+            if act.refused or act.status == 0:
+                continue
+            if act.kind == "leave":
+                after = {None if where == act.session else where for where in possible}
+            else:
+                after = {act.session}
+            possible = after if act.acknowledged else possible | after
+        doubt += len(possible) > 1
+        for where in possible - {None}:
+            high[where] = high.get(where, 0) + 1
+            if possible == {where}:
+                low[where] = low.get(where, 0) + 1
+    return low, high, doubt
+
+
+def within(counts: dict[int, int], low: dict[int, int], high: dict[int, int]) -> list[int]:
+    """The sessions whose count is outside what the replies imply (for every session `low` knows)."""
+    return [sid for sid in sorted(low) if not low[sid] <= counts.get(sid, -1) <= high[sid]]
+
+
+def phone_headers(origin: str, cookie: str, htmx: bool) -> dict[str, str]:
+    """What a phone's browser sends with a join or leave pressed on the phone page. htmx (4.x, `static/vendor`)
+    on `templates/_join.html`'s forms (`hx-post`, `hx-target="#my-evening"`): its own headers (`HX-Source` is the
+    form, which has no id; `HX-Target` the `<section id="my-evening">`, as `tag#id`) and a same-origin fetch's,
+    gzip accepted, so the server compresses the reply as it would for a phone. Plain: the form posted without
+    script (its 303 is not followed)."""
+    page = f"{origin}/e/{SLUG}"
+    headers = {
+        "Origin": origin,
+        "Cookie": cookie,
+        "Referer": page,
+        "Accept-Language": "da",
+        "Sec-Fetch-Site": "same-origin",
+    }
+    if htmx:
+        headers.update(
+            {
+                "HX-Request": "true",
+                "HX-Source": "form",
+                "HX-Current-URL": page,
+                "HX-Target": "section#my-evening",
+                "HX-Request-Type": "partial",
+                "Accept": "text/html",
+                "Accept-Encoding": "gzip, deflate, br",
+                "Sec-Fetch-Mode": "cors",
+                "Sec-Fetch-Dest": "empty",
+                "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+            }
+        )
+    else:
+        headers.update({"Accept": "text/html", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})
+    return headers
+
+
+async def send(act: Act, part: LiveBoard, cookie: str, htmx: bool, sem: asyncio.Semaphore) -> None:
+    """Send one act at its time, whatever the others are doing, and note what came back."""
+    await asyncio.sleep(max(0.0, act.due - time.perf_counter()))
+    async with sem:
+        act.t0 = time.perf_counter()
+        try:
+            reply = await http(
+                part.server.port, "POST", act.path, phone_headers(part.origin, cookie, htmx), {}, STORM_TIMEOUT
+            )
+        except (OSError, TimeoutError, ValueError, IndexError) as exc:  # no answer, or not one HTTP can read
+            act.t1, act.status, act.error = time.perf_counter(), -1, repr(exc)
+            return
+    act.t0, act.t1, act.status, act.nbytes = reply.t0, reply.t1, reply.status, len(reply.body)
+    if not act.acknowledged:
+        act.error = reply.body[:200].decode(errors="replace")
+    elif htmx and reply.status == 200:
+        body = reply.body
+        if (reply.header("Content-Encoding") or "").lower() == "gzip":
+            body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        act.fragment = b'id="my-evening"' in body
+
+
+async def crowd(
+    plans: list[Plan],
+    cookies: list[str],
+    parts: list[LiveBoard],
+    start: float,
+    seconds: float,
+    after: float,
+    htmx: bool,
+    inflight: int,
+) -> list[Act]:
+    """The storm's phones: participant i sends its join at start + i·seconds/joins through instance i mod k and,
+    if its plan says so and the join was acknowledged, its second action `after` seconds after that reply (a
+    phone whose join failed does not go on). Returns every act, in the order they were made."""
+    acts: list[Act] = []
+    sem = asyncio.Semaphore(inflight or 2 * len(plans))
+
+    async def phone(i: int, plan: Plan) -> None:
+        part = i % len(parts)
+        first = Act(i, "join", plan.first, part, start + i * seconds / len(plans))
+        acts.append(first)
+        await send(first, parts[part], cookies[i], htmx, sem)
+        if plan.then and plan.second is not None and first.acknowledged:
+            second = Act(i, plan.then, plan.second, part, first.t1 + after)
+            acts.append(second)
+            await send(second, parts[part], cookies[i], htmx, sem)
+
+    await asyncio.gather(*(phone(i, plan) for i, plan in enumerate(plans)))
+    return acts
+
+
+def watcher_figures(
+    load: Load,
+    group_of: dict[int, str],
+    initial: dict[int, int],
+    reference: dict[int, int],
+    low: dict[int, int],
+    high: dict[int, int],
+    v0: int,
+    t_from: float,
+    t_last: float,
+) -> dict[str, Any]:
+    """Per watcher: its counts start from the snapshot at connect and follow every count element in its frames;
+    it is *exact* once all of them equal `reference` (the final snapshot) and stay so; the time from the last
+    request to that moment. Also what it ends up showing against what the replies imply, and its frame rate."""
+    parsed: dict[int, dict[int, int]] = {}
+    converge: dict[str, list[float]] = {}
+    by_instance: dict[str, list[float]] = {}
+    rate_by_instance: dict[str, int] = {}
+    not_by_instance: dict[str, int] = {}
+    not_converged: dict[str, int] = {}
+    wrong_examples: list[str] = []
+    end_wrong = 0
+    end_wrong_examples: list[str] = []
+    max_rate: list[int] = []
+    frames_per_client: list[int] = []
+    bytes_per_client: list[int] = []
+    for client in load.clients:
+        state = dict(initial)
+        bad = {sid for sid in reference if state.get(sid) != reference[sid]}
+        at: float | None = None
+        times = []
+        nbytes = 0
+        for t, v, fid, size in client.events:
+            if t < t_from or v <= v0:
+                continue
+            times.append(t)
+            nbytes += size
+            counts = parsed.get(fid)
+            if counts is None:
+                counts = parsed[fid] = counts_in(load.stats.frames[fid])
+            for sid, value in counts.items():
+                state[sid] = value
+                if sid in reference:
+                    if value == reference[sid]:
+                        bad.discard(sid)
+                    else:
+                        bad.add(sid)
+            if bad:
+                at = None
+            elif at is None:
+                at = t
+        frames_per_client.append(len(times))
+        bytes_per_client.append(nbytes)
+        max_rate.append(max_in_window(times))
+        label = group_of.get(id(client), "")
+        rate_by_instance[label] = max(rate_by_instance.get(label, 0), max_rate[-1])
+        off = within(state, low, high)
+        if off:
+            end_wrong += 1
+            if len(end_wrong_examples) < 5:
+                end_wrong_examples.append(
+                    f"{client.view}: " + ", ".join(f"{sid}: {state.get(sid)} not {low[sid]}" for sid in off)
+                )
+        if at is None:
+            not_by_instance[label] = not_by_instance.get(label, 0) + 1
+            not_converged[client.view] = not_converged.get(client.view, 0) + 1
+            if len(wrong_examples) < 5:
+                wrong_examples.append(
+                    f"{client.view}: " + ", ".join(f"{sid}: {state.get(sid)}≠{reference[sid]}" for sid in sorted(bad))
+                )
+        else:
+            converge.setdefault(client.view, []).append(at - t_last)
+            by_instance.setdefault(label, []).append(at - t_last)
+    out: dict[str, Any] = {}
+    if len(set(group_of.values())) > 1:
+        out.update(
+            converged_by_instance={label: summary_ms(values) for label, values in sorted(by_instance.items())},
+            max_frames_in_1s_by_instance=dict(sorted(rate_by_instance.items())),
+            not_converged_by_instance=not_by_instance,
+        )
+    out.update(
+        converged={view: summary_ms(values) for view, values in converge.items()},
+        converged_all=summary_ms([x for values in converge.values() for x in values]),
+        not_converged=not_converged,
+        not_converged_examples=wrong_examples,
+        watchers_end_not_implied=end_wrong,
+        watchers_end_not_implied_examples=end_wrong_examples,
+        max_frames_in_1s=max(max_rate, default=0),
+        max_frames_in_1s_p50=statistics.median(max_rate) if max_rate else 0,
+        frames_per_client_p50=statistics.median(frames_per_client) if frames_per_client else 0,
+        bytes_per_client_p50=statistics.median(bytes_per_client) if bytes_per_client else 0,
+    )
+    return out
+
+
+def storm_targets(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets for one storm, each with its value and whether it was met; then the check that the load
+    process kept up (else the figures would be its own lateness, not the server's)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, target: str, value: str, ok: bool, kind: str = "target") -> None:
+        rows.append({"name": name, "target": target, "value": value, "ok": bool(ok), "kind": kind})
+
+    conv, never = out["converged_all"], sum(out["not_converged"].values())
+    worst = conv.get("max", math.nan) if conv.get("n") else math.nan
+    add(
+        "every watcher exact after the last request",
+        f"≤ {CONVERGE_TARGET_MS:,.0f} ms",
+        (f"{worst:,.0f} ms" if not math.isnan(worst) else "–") + (f", {never} never exact" if never else ""),
+        never == 0 and worst <= CONVERGE_TARGET_MS,
+    )
+    r = out["reply_ms"]
+    add(
+        "replies p50 / p99 / max",
+        f"p99 ≤ {REPLY_P99_TARGET_MS:,.0f} ms",
+        f"{r['p50']:,.0f} / {r['p99']:,.0f} / {r['max']:,.0f} ms",
+        r["p99"] <= REPLY_P99_TARGET_MS,
+    )
+    errors = out["errors_count"]
+    add("errors (status not 2xx/3xx, or no answer)", "0", str(errors), errors == 0)
+    doubt = out["implied_in_doubt"]
+    note = f" ({doubt} participants in doubt: an action without an answer)" if doubt else ""
+    sessions_off, n_sessions = len(out["snapshot_not_implied"]), len(out["implied_low"])
+    add(
+        "/api/events/demo present = what the acknowledged replies imply",
+        "every session",
+        f"{n_sessions - sessions_off} of {n_sessions} sessions{note}",
+        sessions_off == 0 and not doubt,
+    )
+    wrong, watchers = out["watchers_end_not_implied"], out["watchers_connected"]
+    add(
+        "what every watcher ends up showing = what the replies imply",
+        "every watcher",
+        f"{watchers - wrong:,} of {watchers:,} watchers{note}",
+        wrong == 0 and not doubt and watchers > 0,
+    )
+    load = out["load_process"]
+    busy, late = load["cores_sending"] >= LOAD_BUSY_CORES, load["late_ms"]["p99"] >= LOAD_LATE_MS
+    value = f"{load['cores_sending']:.2f} core / {load['late_ms']['p99']:.1f} ms / {load['loop_lag_ms']['max']:.0f} ms"
+    if late and not busy:  # late, yet not busy itself: it waited for a core the machine's other work held
+        value += f" (not its own work: {out['other_cores']:.2f} other cores busy)"
+    add(
+        "load process kept up (CPU while sending / sent late p99 / loop lag max)",
+        f"< {LOAD_BUSY_CORES:g} core, p99 < {LOAD_LATE_MS:g} ms",
+        value,
+        not busy and not late,
+        kind="check",
+    )
+    return rows
+
+
+def print_targets(rows: list[dict[str, Any]], indent: str = "  ") -> None:
+    for row in rows:
+        mark = "✓" if row["ok"] else "✗"
+        print(f"{indent}{mark} {row['name']}: {row['value']} (target {row['target']})", flush=True)
+
+
 async def run_storm(
     args: argparse.Namespace,
     workdir: Path,
@@ -980,28 +1360,48 @@ async def run_storm(
     backends: Any = None,
     joins: int | None = None,
 ) -> dict[str, Any]:
-    """The round-start storm against one LiveBoard (by default on SQLite) or a cluster: watchers and joins are
-    spread over its instances (join i through instance i mod k); snapshots and the capacities through the first."""
+    """The round-start storm against one LiveBoard (by default on SQLite) or a cluster: watchers and participants
+    are spread over its instances (participant i through instance i mod k, both their requests); snapshots and
+    the capacities through the first."""
     watchers, seconds = args.storm_watchers, args.storm_seconds
     joins = joins or args.storm_joins[0]
-    target = target or LiveBoard(args.python, args.htmx)
+    htmx = not args.plain
+    target = target or LiveBoard(args.python)
     parts: list[tuple[str, LiveBoard]] = target.parts()  # type: ignore[assignment]
     lead = parts[0][1]
-    print(f"\n== storm on {target.name}: {joins} joins in {seconds:g}s while {watchers} watch ==", flush=True)
+    print(
+        f"\n== storm on {target.name}: {joins} {'htmx' if htmx else 'plain'} joins in {seconds:g}s "
+        f"({args.change_mind:.0%} change their mind, {args.leave:.0%} leave, {args.second_after:g}s after the "
+        f"reply) while {watchers} watch ==",
+        flush=True,
+    )
     await target.start(workdir)
     servers = target.servers()
     load = Load(HOST, target.server.port)
-    out: dict[str, Any] = {"target": target.name, "watchers": watchers, "joins": joins, "seconds": seconds}
+    out: dict[str, Any] = {
+        "target": target.name,
+        "watchers": watchers,
+        "joins": joins,
+        "seconds": seconds,
+        "htmx": htmx,
+        "change_mind": args.change_mind,
+        "leave": args.leave,
+        "second_after": args.second_after,
+        "loadavg_before": os.getloadavg(),
+    }
     try:
         snap = await lead.snapshot()
         rounds = sorted(snap["rounds"], key=lambda r: (r.get("starts") or "", r["id"]))
         first = rounds[0]["id"]
         sessions = [s for s in snap["sessions"] if s["round_id"] == first]
         rooms = {r["id"]: r for r in snap["rooms"]}
+        # Room for everyone in every session of the round: one session per participant per round, so the changes
+        # of mind need no more than this either; nobody is refused for a full room.
         for s in sessions:
             room = rooms[s["room_id"]]
             if room["capacity"] < s["present"] + joins:
                 await lead.set_capacity(room, s["present"] + joins)
+        plans = storm_plan(joins, [s["id"] for s in sessions], args.change_mind, args.leave)
         t = time.perf_counter()
         cookies = await lead.participants(joins)
         print(f"{joins} participants in {time.perf_counter() - t:.1f}s; sessions {[s['id'] for s in sessions]}")
@@ -1034,36 +1434,22 @@ async def run_storm(
             await sampler.start()
         label = "storm-" + target.name.replace(" ", "")
         profiler = start_py_spy(args, target, label, workdir, seconds + 5) if args.py_spy else []
-        sem = asyncio.Semaphore(args.storm_inflight or joins)
-        replies: list[tuple[float, int, int, float]] = []
-        log: list[tuple[int, int, float, float, int]] = []  # (join, session, start, reply ms, status)
-
-        async def one(i: int, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            async with sem:
-                t0 = time.perf_counter()
-                try:
-                    sid = sessions[i % len(sessions)]["id"]
-                    reply, version = await parts[i % len(parts)][1].join(cookies[i], sid, timeout=JOIN_TIMEOUT)
-                    replies.append((reply.t0, reply.status, version, reply.t1))
-                    log.append((i, sid, reply.t0 - start, reply.t1 - reply.t0, reply.status))
-                except (OSError, TimeoutError) as exc:
-                    # Sent at t0 all the same: "the last join" is the last request, answered or not.
-                    replies.append((t0, -1, -1, time.perf_counter()))
-                    load.stats.errors.append(f"join {i}: {exc!r}")
-
-        start = time.perf_counter() + 0.05
-        await asyncio.wait_for(
-            asyncio.gather(*(one(i, start + i * seconds / joins) for i in range(joins))), seconds + 120
+        lag = LoopLag()
+        lag.start()
+        start = time.perf_counter() + STORM_LEAD
+        lcpu_start = cpu_seconds()
+        acts = await asyncio.wait_for(
+            crowd(plans, cookies, [p for _, p in parts], start, seconds, args.second_after, htmx, args.storm_inflight),
+            seconds + args.second_after + 2 * STORM_TIMEOUT + 30,
         )
-        t_last = max(r[0] for r in replies)
-        t_last_reply = max(r[3] for r in replies)
-        statuses: dict[str, int] = {}
-        for r in replies:
-            statuses[str(r[1])] = statuses.get(str(r[1]), 0) + 1
-        final_snap = await lead.snapshot()
-        final = {s["id"]: s["present"] for s in final_snap["sessions"]}
+        t_done, lcpu_done = time.perf_counter(), cpu_seconds()
+        lag.stop()
+        sent = [a for a in acts if not math.isnan(a.t0)]
+        t_last = max(a.t0 for a in sent)
+        t_last_reply = max(a.t1 for a in sent)
+        last_snap = await lead.snapshot()
         await load.quiet(2.0, limit=30)
+        final_snap = await lead.snapshot()  # after the frames went quiet: nothing committed late goes unseen
         cpu1, lcpu1, mcpu1 = [server.cpu() for server in servers], cpu_seconds(), machine_cpu()
         rcpu1, pcpu1 = (backends.redis_cpu(), backends.postgres_cpu()) if backends else (math.nan, math.nan)
         wall = time.perf_counter() - t_from
@@ -1071,17 +1457,64 @@ async def run_storm(
         if sampler is not None:
             await sampler.stop()
             out["postgres_activity"] = sampler.summary(start, t_last_reply)
+        final = {s["id"]: s["present"] for s in final_snap["sessions"]}
+        low, high, doubt = implied_counts(initial, acts)
+        statuses: dict[str, int] = {}
+        by_kind: dict[str, dict[str, Any]] = {}
+        planned = {"join": len(plans), "change": 0, "leave": 0}
+        for plan in plans:
+            if plan.then:
+                planned[plan.then] += 1
+        for kind in ("join", "change", "leave"):
+            mine = [a for a in sent if a.kind == kind]
+            kind_statuses: dict[str, int] = {}
+            for a in mine:
+                kind_statuses[str(a.status)] = kind_statuses.get(str(a.status), 0) + 1
+                statuses[str(a.status)] = statuses.get(str(a.status), 0) + 1
+            by_kind[kind] = {
+                "planned": planned[kind],
+                "sent": len(mine),
+                "statuses": kind_statuses,
+                "reply_ms": summary_ms([a.t1 - a.t0 for a in mine]),
+                "reply_bytes_p50": statistics.median(a.nbytes for a in mine) if mine else 0,
+            }
+        errors = [a for a in sent if not a.acknowledged]
+        firsts = [a.t0 for a in sent if a.kind == "join"]
         out.update(
             connect_failed=failed,
+            watchers_connected=ok,
             statuses=statuses,
-            joins_span_s=t_last - min(r[0] for r in replies),
-            last_reply_after_last_join_ms=(t_last_reply - t_last) * 1000,
-            join_reply_ms=summary_ms([r[3] - r[0] for r in replies]),
+            by_kind=by_kind,
+            requests=len(sent),
+            second_actions_not_sent=sum(planned[k] - by_kind[k]["sent"] for k in ("change", "leave")),
+            joins_span_s=max(firsts) - min(firsts),
+            requests_span_s=t_last - min(a.t0 for a in sent),
+            last_reply_after_last_request_ms=(t_last_reply - t_last) * 1000,
+            reply_ms=summary_ms([a.t1 - a.t0 for a in sent]),
+            join_reply_ms=by_kind["join"]["reply_ms"],
+            htmx_replies_without_fragment=sum(1 for a in sent if a.fragment is False),
+            errors_count=len(errors),
+            errors_list=[
+                f"{a.kind} of participant {a.who} (session {a.session}, instance {parts[a.part][0] or target.name}) "
+                f"at {a.t0 - start:.2f}s: {a.status if a.status > 0 else 'no answer'} after "
+                f"{(a.t1 - a.t0) * 1000:.0f} ms {a.error[:120]}"
+                for a in errors[:200]
+            ],
             final_version=final_snap["version"],
+            snapshot_moved_after_last_reply=final_snap["version"] != last_snap["version"],
             present_added=sum(final.values()) - sum(initial.values()),
+            implied_low=low,
+            implied_high=high,
+            implied_in_doubt=doubt,
+            snapshot_not_implied={sid: (final.get(sid), low[sid], high[sid]) for sid in within(final, low, high)},
             server_cpu_s=sum(cpu1) - sum(cpu0),
             server_cpu_each_s=[b - a for a, b in zip(cpu0, cpu1, strict=True)],
             load_cpu_s=lcpu1 - lcpu0,
+            load_process={
+                "cores_sending": (lcpu_done - lcpu_start) / max(1e-9, t_done - start),
+                "late_ms": summary_ms([a.t0 - a.due for a in sent]),
+                "loop_lag_ms": lag.summary_ms(),
+            },
             redis_cpu_s=rcpu1 - rcpu0,
             postgres_cpu_s=pcpu1 - pcpu0,
             other_cores=(
@@ -1092,77 +1525,16 @@ async def run_storm(
             )
             / max(1e-9, wall),
             storm_wall_s=wall,
-            join_log=[(i, sid, round(t, 4), round(ms * 1000, 1), st) for i, sid, t, ms, st in sorted(log)],
+            loadavg_after=os.getloadavg(),
+            act_log=[
+                (a.who, a.kind, a.session, round(a.t0 - start, 4), round((a.t1 - a.t0) * 1000, 1), a.status)
+                for a in sent
+            ],
             rss_kb=sum(server.rss_kb() for server in servers),
         )
-        parsed: dict[int, dict[int, int]] = {}
-        converge: dict[str, list[float]] = {}
-        by_instance: dict[str, list[float]] = {}
-        rate_by_instance: dict[str, int] = {}
-        not_by_instance: dict[str, int] = {}
-        not_converged: dict[str, int] = {}
-        wrong_examples: list[str] = []
-        max_rate: list[int] = []
-        frames_per_client: list[int] = []
-        bytes_per_client: list[int] = []
-        for client in load.clients:
-            state = dict(initial)
-            bad = {sid for sid in final if state.get(sid) != final[sid]}
-            at: float | None = None
-            times = []
-            nbytes = 0
-            for t, v, fid, size in client.events:
-                if t < t_from or v <= v0:
-                    continue
-                times.append(t)
-                nbytes += size
-                counts = parsed.get(fid)
-                if counts is None:
-                    counts = parsed[fid] = counts_in(load.stats.frames[fid])
-                for sid, value in counts.items():
-                    state[sid] = value
-                    if sid in final:
-                        if value == final[sid]:
-                            bad.discard(sid)
-                        else:
-                            bad.add(sid)
-                if bad:
-                    at = None
-                elif at is None:
-                    at = t
-            frames_per_client.append(len(times))
-            bytes_per_client.append(nbytes)
-            max_rate.append(max_in_window(times))
-            label = group_of.get(id(client), "")
-            rate_by_instance[label] = max(rate_by_instance.get(label, 0), max_rate[-1])
-            if at is None:
-                not_by_instance[label] = not_by_instance.get(label, 0) + 1
-                not_converged[client.view] = not_converged.get(client.view, 0) + 1
-                if len(wrong_examples) < 5:
-                    wrong_examples.append(
-                        f"{client.view}: " + ", ".join(f"{sid}: {state.get(sid)}≠{final[sid]}" for sid in sorted(bad))
-                    )
-            else:
-                converge.setdefault(client.view, []).append(at - t_last)
-                by_instance.setdefault(label, []).append(at - t_last)
-        all_conv = [x for values in converge.values() for x in values]
-        if len(parts) > 1:
-            out.update(
-                converged_by_instance={label: summary_ms(values) for label, values in sorted(by_instance.items())},
-                max_frames_in_1s_by_instance=dict(sorted(rate_by_instance.items())),
-                not_converged_by_instance=not_by_instance,
-            )
-        out.update(
-            converged={view: summary_ms(values) for view, values in converge.items()},
-            converged_all=summary_ms(all_conv),
-            not_converged=not_converged,
-            not_converged_examples=wrong_examples,
-            max_frames_in_1s=max(max_rate, default=0),
-            max_frames_in_1s_p50=statistics.median(max_rate) if max_rate else 0,
-            frames_per_client_p50=statistics.median(frames_per_client) if frames_per_client else 0,
-            bytes_per_client_p50=statistics.median(bytes_per_client) if bytes_per_client else 0,
-            errors=load.stats.errors[:20],
-        )
+        out.update(watcher_figures(load, group_of, initial, final, low, high, v0, t_from, t_last))
+        out["errors"] = load.stats.errors[:20]
+        out["targets"] = storm_targets(out)
     finally:
         for client in load.clients:
             if client.transport is not None:
@@ -1172,12 +1544,15 @@ async def run_storm(
         target.stop()
     c = out.get("converged_all", {})
     print(
-        f"storm: joins {out.get('statuses')}, last reply {out.get('last_reply_after_last_join_ms', 0):.0f} ms after "
-        f"the last join's request; every watcher exact after {c.get('max', float('nan')):.0f} ms "
-        f"(p50 {c.get('p50', float('nan')):.0f}); not converged {out.get('not_converged')}; "
-        f"max frames in 1 s {out.get('max_frames_in_1s')}",
+        f"storm: replies {out.get('statuses')} ({out.get('requests')} requests), last reply "
+        f"{out.get('last_reply_after_last_request_ms', 0):.0f} ms after the last request; every watcher exact after "
+        f"{c.get('max', float('nan')):.0f} ms (p50 {c.get('p50', float('nan')):.0f}); not converged "
+        f"{out.get('not_converged')}; max frames in 1 s {out.get('max_frames_in_1s')}",
         flush=True,
     )
+    print_targets(out.get("targets", []))
+    for line in out.get("errors_list", [])[:10]:
+        print("  !", line, flush=True)
     return out
 
 
@@ -1248,21 +1623,33 @@ def table(
 
 
 def merge_storms(storms: list[dict[str, Any]]) -> dict[str, Any]:
-    """Several storms folded into one: medians of the times, worst frame rate, statuses and misses added up."""
+    """Several storms folded into one: medians of the times, worst frame rate, statuses, errors and misses added
+    up; a target is met only if every storm met it, and its value is shown run by run."""
     if len(storms) == 1:
         return storms[0]
     out = dict(storms[0])
     out["repeats"] = len(storms)
+    added = ("statuses", "not_converged", "not_converged_by_instance")
     for key, value in storms[0].items():
         if isinstance(value, int | float) and not isinstance(value, bool):
-            out[key] = statistics.median(s[key] for s in storms)
+            if key in (
+                "errors_count",
+                "watchers_end_not_implied",
+                "implied_in_doubt",
+                "htmx_replies_without_fragment",
+                "connect_failed",
+                "second_actions_not_sent",
+            ):
+                out[key] = sum(s[key] for s in storms)
+            else:
+                out[key] = statistics.median(s[key] for s in storms)
         elif isinstance(value, dict) and value and all(isinstance(v, int | float) for v in value.values()):
             keys = {k for s in storms for k in s.get(key, {})}
-            if key in ("statuses", "not_converged", "not_converged_by_instance"):
+            if key in added:
                 out[key] = {k: sum(s.get(key, {}).get(k, 0) for s in storms) for k in sorted(keys)}
             elif key == "max_frames_in_1s_by_instance":
                 out[key] = {k: max(s.get(key, {}).get(k, 0) for s in storms) for k in sorted(keys)}
-            else:
+            elif key not in ("implied_low", "implied_high"):  # per run, not to be mixed
                 out[key] = {k: statistics.median(s[key].get(k, float("nan")) for s in storms) for k in keys}
         elif key == "converged_by_instance":
             out[key] = {
@@ -1274,27 +1661,92 @@ def merge_storms(storms: list[dict[str, Any]]) -> dict[str, Any]:
             }
         elif key == "server_cpu_each_s":
             out[key] = [statistics.median(s[key][i] for s in storms) for i in range(len(value))]
+        elif key == "load_process":
+            out[key] = {
+                "cores_sending": max(s[key]["cores_sending"] for s in storms),
+                "late_ms": {stat: max(s[key]["late_ms"][stat] for s in storms) for stat in value["late_ms"]},
+                "loop_lag_ms": {
+                    stat: max(s[key]["loop_lag_ms"][stat] for s in storms) for stat in value["loop_lag_ms"]
+                },
+            }
+        elif key == "by_kind":
+            out[key] = {kind: _merge_kind([s[key][kind] for s in storms if kind in s.get(key, {})]) for kind in value}
+        elif key == "errors_list":
+            out[key] = [f"storm {n + 1}: {line}" for n, s in enumerate(storms) for line in s.get(key, [])][:200]
     out["max_frames_in_1s"] = max(s.get("max_frames_in_1s", 0) for s in storms)
     out["converged_max_each_run_ms"] = [s.get("converged_all", {}).get("max") for s in storms]
-    out.pop("join_log", None)
+    out["targets"] = [
+        dict(
+            row,
+            ok=all(s["targets"][i]["ok"] for s in storms),
+            value="; ".join(s["targets"][i]["value"] for s in storms),  # each run's; "|" would split the table
+        )
+        for i, row in enumerate(storms[0].get("targets", []))
+    ]
+    out.pop("act_log", None)
     return out
 
 
+def _merge_kind(each: list[dict[str, Any]]) -> dict[str, Any]:
+    """One kind of request (join, change, leave) over several storms: statuses added up, the rest medians."""
+    statuses = {k: sum(e["statuses"].get(k, 0) for e in each) for k in sorted({k for e in each for k in e["statuses"]})}
+    return {
+        "planned": round(statistics.median(e["planned"] for e in each)),
+        "sent": round(statistics.median(e["sent"] for e in each)),
+        "statuses": statuses,
+        "reply_ms": {stat: statistics.median(e["reply_ms"][stat] for e in each) for stat in each[0]["reply_ms"]},
+        "reply_bytes_p50": statistics.median(e["reply_bytes_p50"] for e in each),
+    }
+
+
 def _storm_rows(storm: dict[str, Any]) -> list[tuple[str, str]]:
+    """The storm's rows: its targets first (each run's value when several, ✓ when every run met it), then the
+    figures behind them."""
     c = storm.get("converged_all", {})
     nan = float("nan")
     rows = [
         (
-            "watchers / joins / pacing",
-            f"{int(storm['watchers']):,} / {int(storm['joins']):,} in {storm['seconds']:g} s"
-            + (f" (medians of {storm['repeats']} storms)" if storm.get("repeats") else ""),
+            f"{'target' if row['kind'] == 'target' else 'check'}: {row['name']} ({row['target']})",
+            f"{row['value']} {'✓' if row['ok'] else '✗'}",
+        )
+        for row in storm.get("targets", [])
+    ]
+    kinds = storm.get("by_kind", {})
+    plan = (
+        f"{int(storm['watchers']):,} / {int(storm['joins']):,} {'htmx' if storm.get('htmx') else 'plain'} joins in "
+        f"{storm['seconds']:g} s; {kinds.get('change', {}).get('planned', 0):,} change their mind, "
+        f"{kinds.get('leave', {}).get('planned', 0):,} leave, {storm.get('second_after', 0):g} s after their join's "
+        "reply"
+    )
+    rows += [
+        (
+            "watchers / participants / what they do",
+            plan + (f" (medians of {storm['repeats']} storms)" if storm.get("repeats") else ""),
         ),
-        ("join replies (status: count)", ", ".join(f"{k}: {v}" for k, v in storm.get("statuses", {}).items())),
-        ("join reply time p50 / p99 ms", f"{storm['join_reply_ms']['p50']:.0f} / {storm['join_reply_ms']['p99']:.0f}"),
-        ("joins actually sent over, s", f"{storm.get('joins_span_s', 0):.2f}"),
-        ("join reply time max ms", f"{storm['join_reply_ms']['max']:.0f}"),
-        ("last join's reply after its request, ms", f"{storm.get('last_reply_after_last_join_ms', 0):.0f}"),
-        ("every watcher exact, ms after the last join's request", f"{c.get('max', nan):.0f}"),
+        ("replies (status: count)", ", ".join(f"{k}: {v}" for k, v in storm.get("statuses", {}).items())),
+    ]
+    if storm.get("htmx"):
+        rows.append(("htmx 200s without the phone's #my-evening", str(storm.get("htmx_replies_without_fragment", 0))))
+    if storm.get("second_actions_not_sent"):  # their join was not acknowledged: a phone does not go on from there
+        rows.append(("changes / leaves not sent (their join failed)", str(storm["second_actions_not_sent"])))
+    if storm.get("snapshot_moved_after_last_reply"):
+        rows.append(("/api/events/demo changed after the last reply (a late commit)", "yes"))
+    for kind, label in (("join", "joins"), ("change", "changes of mind"), ("leave", "leaves")):
+        figures = kinds.get(kind)
+        if figures and figures.get("sent"):
+            r = figures["reply_ms"]
+            rows.append(
+                (
+                    f"{label}: sent, reply p50 / p99 / max ms, reply bytes (median)",
+                    f"{figures['sent']:,}: {r['p50']:.0f} / {r['p99']:.0f} / {r['max']:.0f}, "
+                    f"{figures.get('reply_bytes_p50', 0):,.0f}",
+                )
+            )
+    rows += [
+        ("first joins sent over, s", f"{storm.get('joins_span_s', 0):.2f}"),
+        ("all requests sent over, s", f"{storm.get('requests_span_s', 0):.2f}"),
+        ("last reply after the last request, ms", f"{storm.get('last_reply_after_last_request_ms', 0):.0f}"),
+        ("every watcher exact, ms after the last request", f"{c.get('max', nan):.0f}"),
         (
             "the same, each run, ms",
             " / ".join(f"{x:.0f}" for x in storm.get("converged_max_each_run_ms") or [c.get("max", nan)]),
@@ -1310,6 +1762,10 @@ def _storm_rows(storm: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     rows += [
+        (
+            "watchers that failed to connect / other watcher errors",
+            f"{int(storm.get('connect_failed', 0))} / {len(storm.get('errors') or [])}",
+        ),
         ("watchers not converged", json.dumps(storm.get("not_converged", {}))),
         ("most frames one client got in any 1 s", str(storm.get("max_frames_in_1s"))),
     ]
@@ -1333,6 +1789,8 @@ def _storm_rows(storm: dict[str, Any]) -> list[tuple[str, str]]:
         )
     )
     rows.append(("other CPU on the machine meanwhile, cores", f"{storm.get('other_cores', nan):.2f}"))
+    if storm.get("loadavg_before"):
+        rows.append(("load average before (1 / 5 / 15 min)", " / ".join(f"{x:.2f}" for x in storm["loadavg_before"])))
     activity = storm.get("postgres_activity")
     if activity:
         rows.append(
@@ -1675,7 +2133,9 @@ def code_state() -> dict[str, Any]:
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("liveboard/**/*.py"), *ROOT.glob("templates/*")]):
+    for path in sorted([*ROOT.glob("liveboard/**/*.py"), *ROOT.glob("templates/**/*")]):
+        if not path.is_file():
+            continue
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     try:
         head = subprocess.run(
@@ -1716,15 +2176,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-storm", action="store_true")
     p.add_argument("--storm-only", action="store_true")
     p.add_argument(
-        "--htmx", action="store_true", help="joins as htmx sends them (HX-Request: fragments rendered in the reply)"
+        "--htmx",
+        action="store_true",
+        help="the fan-out's changes as htmx sends them (fragments rendered in each reply); storms: unless --plain",
     )
+    p.add_argument("--plain", action="store_true", help="storms: joins and leaves as plain form posts (303), not htmx")
     p.add_argument("--repeat", type=int, default=3, help="runs per client count and target; medians are shown")
     p.add_argument("--storm-repeat", type=int, default=3, help="storms; medians are shown, and the worst frame rate")
     p.add_argument("--storm-watchers", type=int, default=1000)
     p.add_argument("--storm-joins", default="1000", help="joins per storm; several, comma-separated: storms of each")
-    p.add_argument("--storm-seconds", type=float, default=5.0)
+    p.add_argument("--storm-seconds", type=float, default=5.0, help="the first joins are paced evenly over this")
     p.add_argument(
-        "--storm-inflight", type=int, default=0, help="most join requests in flight at once (default: no limit)"
+        "--change-mind", type=float, default=0.2, help="share of the participants who then join another session"
+    )
+    p.add_argument(
+        "--leave", type=float, default=0.1, help="share who then leave (none of them also change their mind)"
+    )
+    p.add_argument(
+        "--second-after", type=float, default=1.0, help="seconds after a join's reply that the change or leave is sent"
+    )
+    p.add_argument(
+        "--storm-inflight", type=int, default=0, help="most storm requests in flight at once (default: no limit)"
     )
     p.add_argument(
         "--cluster",

@@ -310,6 +310,38 @@ class Client(asyncio.Protocol):
                 self.transport.close()
 
 
+class LoopLag:
+    """How late this process's event loop wakes from a short sleep. A load process busy with its own work (reading
+    frames, sending requests) notes every arrival late by about that much and sends late too: the server would be
+    blamed for the load generator's lateness. Sampling costs one wake-up per `every` seconds."""
+
+    def __init__(self, every: float = 0.01) -> None:
+        self.every = every
+        self.lags: list[float] = []  # seconds late, one per wake-up
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(self.every)
+            self.lags.append(time.perf_counter() - t - self.every)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def summary_ms(self) -> dict[str, float]:
+        """p50, p99 and max of the lag, ms (NaN without samples)."""
+        lags = sorted(self.lags)
+        if not lags:
+            return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
+        at = [lags[min(len(lags) - 1, int(q * len(lags)))] * 1000 for q in (0.5, 0.99)]
+        return {"p50": at[0], "p99": at[1], "max": lags[-1] * 1000, "n": len(lags)}
+
+
 class Load:
     """A crowd of clients in this process."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -13,14 +14,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, WebSocketRoute
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from liveboard import ROOT, i18n, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
-from liveboard.live.endpoint import event_socket, series_socket
+from liveboard.live.endpoint import EVENT, SERIES, SocketRoute, Sockets
 from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
 from liveboard.web import htmx
@@ -70,10 +72,28 @@ def routes() -> list:
         *series_screen.routes,
         *series_host.routes,
         *series.routes,
-        WebSocketRoute("/e/{slug}/ws", event_socket),
-        WebSocketRoute("/s/{series}/ws", series_socket),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
+
+
+def sockets() -> list[SocketRoute]:
+    return [SocketRoute("/e/{slug}/ws", EVENT), SocketRoute("/s/{series}/ws", SERIES)]
+
+
+class LiveBoard(Starlette):
+    """Starlette for HTTP; WebSocket handshakes go to `Sockets` straight from here, past the HTTP-only middleware
+    and the router, whose coroutines would otherwise be kept for each connection's whole life."""
+
+    def __init__(self, *, sockets: Sockets, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sockets = sockets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope["app"] = self
+            await self.sockets(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 async def host_required(request: Request, exc: Exception) -> Response:
@@ -83,7 +103,7 @@ async def host_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/host/login?next={request.url.path}", status_code=303)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, database: Database | None = None) -> LiveBoard:
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     hub = make_hub(settings.broadcast_url)
@@ -105,12 +125,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         await hub.stop()
         database.dispose()
 
-    app = Starlette(
+    # The public address counts as this site too: behind a proxy that rewrites Host, phones still post.
+    allowed_hosts = {urlsplit(settings.public_url).netloc} - {""}
+    app = LiveBoard(
+        sockets=Sockets(sockets(), allowed_hosts),
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
         middleware=[
-            # The public address counts as this site too: behind a proxy that rewrites Host, phones still post.
-            Middleware(Guard, allowed_hosts={urlsplit(settings.public_url).netloc} - {""}),
+            Middleware(Guard, allowed_hosts=allowed_hosts),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
         exception_handlers={

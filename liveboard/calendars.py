@@ -18,8 +18,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, vDuration
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//LiveBoard//LiveBoard calendars//EN"
 #: The part after "@" in every UID. A fixed name, not the public address: configuring or changing that address
@@ -61,6 +63,9 @@ def calendar(
     name: str, entries: Iterable[Entry], *, sequence: int, now: datetime, description: str = "", url: str = ""
 ) -> bytes:
     """The feed: a VCALENDAR named `name` with one VEVENT per entry, asking to be fetched again every hour."""
+    # icalendar (about 3 MB) loads with the first feed asked for, not with every server.
+    from icalendar import Calendar, vDuration
+
     feed = Calendar()
     feed.add("prodid", PRODID)
     feed.add("version", "2.0")
@@ -80,6 +85,8 @@ def calendar(
 
 
 def _vevent(entry: Entry, sequence: int, now: datetime) -> Event:
+    from icalendar import Event
+
     item = Event()
     item.add("uid", entry.uid)
     item.add("dtstamp", _utc(now))

@@ -147,6 +147,9 @@ def _database(settings: Settings | None = None) -> Iterator[Database]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from liveboard.memory import return_freed_memory
+
+    return_freed_memory()  # before the first worker thread and the first password hash
     import uvicorn
 
     settings = Settings.from_env()

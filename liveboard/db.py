@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from liveboard.domain.changes import Change, take_changes
+from liveboard.writer import Writer
 
 Listener = Callable[[list[Change]], None]
 
@@ -66,6 +67,10 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._writer = self.engine.execution_options(writer=True) if self.is_sqlite else self.engine
         self.listeners: list[Listener] = []
+        #: slug → event id, for `events.ref`: an event keeps its slug and is never deleted.
+        self.event_ids: dict[str, int] = {}
+        #: The thread the web layer's writes run on, in order and in batches (`liveboard.writer`).
+        self.writer = Writer(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -89,4 +94,5 @@ class Database:
                 listener(changes)
 
     def dispose(self) -> None:
+        self.writer.stop()
         self.engine.dispose()

@@ -43,7 +43,15 @@ def admin_password(configured: str | None) -> tuple[str, bool]:
 
 
 def admin_account(database: Database, password: str) -> None:
-    """The `admin` account exists with this password (see `accounts.ensure_admin`)."""
-    with database.write() as db:
-        db.info["actor"] = audit.SYSTEM
-        accounts.ensure_admin(db, password)
+    """The `admin` account exists with this password (see `accounts.ensure_admin`). Instances of a cluster that
+    start together on a new database race to make it: the one that loses finds the winner's row on its second
+    try, with the same configured password."""
+    for attempt in (1, 2):
+        try:
+            with database.write() as db:
+                db.info["actor"] = audit.SYSTEM
+                accounts.ensure_admin(db, password)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise

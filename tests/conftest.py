@@ -244,8 +244,17 @@ class LiveServer:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: compare before and after to show that a refused request changed nothing."""
         with self.database.engine.connect() as connection:
+            quote = connection.dialect.identifier_preparer.quote
+            # Plain SQL, values as the driver gives them: the same before and after, at a third of the ORM's cost
+            # (refused requests are checked by the hundred).
             return {
-                table.name: [tuple(row) for row in connection.execute(table.select().order_by(*table.primary_key))]
+                table.name: [
+                    tuple(row)
+                    for row in connection.exec_driver_sql(
+                        f"SELECT * FROM {quote(table.name)} ORDER BY "
+                        + ", ".join(quote(column.name) for column in table.primary_key)
+                    )
+                ]
                 for table in SQLModel.metadata.sorted_tables
             }
 

@@ -3,6 +3,9 @@ each engine is set up the way the app relies on."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +18,7 @@ from servers import PostgresServer, database_name
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from liveboard import migrate
+from liveboard import ROOT, migrate
 from liveboard.db import Database
 
 
@@ -71,6 +74,56 @@ def test_migrations_go_down_and_up_again(empty: Database) -> None:
     with empty.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    script = ScriptDirectory.from_config(migrate.config(None))  # type: ignore[arg-type]
+    assert migrate.heads() == frozenset(script.get_heads())
+
+
+def test_a_database_at_the_head_is_told_without_alembic(empty: Database) -> None:
+    assert migrate.current(empty.engine) == frozenset() and migrate.pending(empty.engine)
+    migrate.upgrade(empty.engine, "0003")
+    assert migrate.current(empty.engine) == {"0003"} and migrate.pending(empty.engine)
+    migrate.upgrade(empty.engine)
+    assert migrate.current(empty.engine) == migrate.heads() == {current(empty)}
+    assert not migrate.pending(empty.engine)
+
+
+#: What a server never needs at start: Alembic (with Mako and Pygments) on a migrated database, and the libraries of
+#: pages and tools few evenings use (the solver's numpy and HiGHS, calendars, QR codes): ~35 MB held all evening.
+NOT_AT_START = ("alembic", "mako", "pygments", "numpy", "highspy", "icalendar", "segno")
+
+
+def test_a_server_starting_on_a_migrated_database_imports_none_of_the_heavy_optional_libraries(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/m.db"
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    database.dispose()
+    start = (
+        "import sys\n"
+        "from liveboard import migrate\n"
+        "from liveboard.app import create_app\n"
+        "from liveboard.cli import cmd_serve\n"
+        "from liveboard.config import Settings\n"
+        "from liveboard.db import Database\n"
+        "settings = Settings.from_env()\n"
+        "database = Database(settings.database_url)\n"
+        "migrate.upgrade(database.engine)\n"
+        "create_app(settings, database)\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & set(sys.argv[1:])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", start, *NOT_AT_START],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LIVEBOARD_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_two_instances_starting_at_once_migrate_once(postgres: PostgresServer) -> None:

@@ -317,17 +317,28 @@ def accept(db: Session, token: str, fields: dict[str, object], now: datetime) ->
 
 
 def check_password(db: Session, username: str, password: str) -> Account | None:
-    """The account these credentials open, or None; a disabled account opens nothing. Runs the hash either way."""
+    """The account these credentials open, or None; a disabled account opens nothing. Runs the hash either way.
+
+    It only reads: the hash (tens of milliseconds, on purpose) runs outside the write that logs the host in
+    (`log_in`), which would otherwise hold up every other write of the process meanwhile."""
     account = db.exec(select(Account).where(Account.username == username.strip().lower())).first()
     if account is None or account.password_hash is None:
         _verify(_DUMMY, password)
         return None
     if not _verify(account.password_hash, password) or account.disabled_at is not None:
         return None
-    if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
-        db.add(account)
     return account
+
+
+def log_in(db: Session, checked: Account, password: str, now: datetime) -> str | None:
+    """A session for an account `check_password` opened, unless it changed since (disabled, or a new password):
+    then None, as for a wrong password."""
+    account = db.get(Account, checked.id)
+    if account is None or account.disabled_at is not None or account.password_hash != checked.password_hash:
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):  # type: ignore[arg-type]
+        account.password_hash = hash_password(password)
+    return start_session(db, account, now)
 
 
 def start_session(db: Session, account: Account, now: datetime) -> str:

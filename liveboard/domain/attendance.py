@@ -11,14 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from liveboard.models import Attendance, Event, Participant, Presence
+from liveboard.models import Attendance, Event, Presence
 from liveboard.models import Session as Slot
-
-
-def joined(db: Session, slot: Slot, participant: Participant) -> None:
-    _append(db, slot, participant.id, "join")
 
 
 def left(db: Session, slot: Slot, participant_id: int | None) -> None:
@@ -29,6 +26,26 @@ def emptied(db: Session, slot: Slot) -> None:
     """Everyone in `slot` leaves (the session is removed, or moved to another round): one leave each."""
     for participant_id in db.exec(select(Presence.participant_id).where(Presence.session_id == slot.id)).all():
         left(db, slot, participant_id)
+
+
+_INSERT = insert(Attendance.__table__)  # type: ignore[attr-defined]  # built once: a join's hot path writes it
+
+
+def append(
+    db: Session, event_id: int, session_id: int, pitch_id: int, participant_id: int | None, action: str, at: datetime
+) -> None:
+    """One row, as a plain insert: what a join or leave writes, without the ORM's unit of work."""
+    db.connection().execute(
+        _INSERT,
+        {
+            "event_id": event_id,
+            "session_id": session_id,
+            "pitch_id": pitch_id,
+            "participant_id": participant_id,
+            "action": action,
+            "at": at,
+        },
+    )
 
 
 def _append(db: Session, slot: Slot, participant_id: int | None, action: str) -> None:

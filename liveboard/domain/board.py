@@ -8,13 +8,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from liveboard.domain import announcements, events, pitches
-from liveboard.models import Announcement, AuditEntry, Event, Note, Pitch, Room, Round, Support
+from liveboard.models import Announcement, AuditEntry, Event, Interest, Note, Pitch, Presence, Room, Round, Support
 from liveboard.models import Session as Slot
 
 #: How many notes a door sign shows of the session in its room: the latest, few enough to read from afar.
@@ -77,15 +79,11 @@ class Board:
 
     def whereabouts(self, mine: dict[int, int]) -> Cell | None:
         """Where a participant should be: their session in the round running now, or else in the next one."""
-        for round_ in (self.clock.current, self.clock.next):
-            if round_ is not None and round_.id in mine:
-                return self.by_session.get(mine[round_.id])
-        return None
+        return _whereabouts(self.clock, self.by_session, mine)
 
     def current_cell(self, mine: dict[int, int]) -> Cell | None:
         """The session a participant is in now, the one their notes go to."""
-        current = self.clock.current
-        return self.by_session.get(mine.get(current.id, -1)) if current is not None else None  # type: ignore[arg-type]
+        return _current_cell(self.clock, self.by_session, mine)
 
     @property
     def signature(self) -> str:
@@ -104,6 +102,110 @@ class Board:
     def focus(self) -> Round | None:
         """The round people should look at: the one running, else the next, else the last."""
         return self.clock.current or self.clock.next or (self.rounds[-1] if self.rounds else None)
+
+
+def _whereabouts(clock: events.Clock, by_session: dict[int, Cell], mine: dict[int, int]) -> Cell | None:
+    for round_ in (clock.current, clock.next):
+        if round_ is not None and round_.id in mine:
+            return by_session.get(mine[round_.id])
+    return None
+
+
+def _current_cell(clock: events.Clock, by_session: dict[int, Cell], mine: dict[int, int]) -> Cell | None:
+    current = clock.current
+    return by_session.get(mine.get(current.id, -1)) if current is not None else None  # type: ignore[arg-type]
+
+
+@dataclass
+class Evening:
+    """One person's evening: where they go now, their sessions and their interest, read without the board.
+
+    It answers a join or leave while hundreds of others join too (the board's counts follow over the live
+    socket, rendered once for everyone), so it is read with a few statements built once, and it answers
+    `is_current` as the board does: the same fragments render from either."""
+
+    event: Any
+    clock: events.Clock
+    mine: dict[int, int]
+    interested: set[int]
+    where: Cell | None
+    here: Cell | None
+
+    def is_current(self, round_: Round) -> bool:
+        return self.clock.current is not None and self.clock.current.id == round_.id
+
+
+_E, _RD, _PR = Event.__table__, Round.__table__, Presence.__table__  # type: ignore[attr-defined]
+_SL, _RM, _PI, _IN = Slot.__table__, Room.__table__, Pitch.__table__, Interest.__table__  # type: ignore[attr-defined]
+_HERE = _PR.alias("here")  # everyone in a session, counted beside the person's own presence
+# The event with its rounds (for the clock), and the person's sessions with what the fragment says of them.
+_EVENING_EVENT = (
+    select(_E.c.slug, _E.c.title, _E.c.timezone, _RD.c.id, _RD.c.event_id, _RD.c.label, _RD.c.starts, _RD.c.ends)
+    .outerjoin(_RD, _RD.c.event_id == _E.c.id)
+    .where(_E.c.id == bindparam("event"))
+    .order_by(_RD.c.starts, _RD.c.id)
+)
+_EVENING_MINE = (
+    select(
+        _PR.c.round_id,
+        _PR.c.session_id,
+        _SL.c.event_id,
+        _SL.c.room_id,
+        _SL.c.pitch_id,
+        _PI.c.title,
+        _RM.c.name,
+        _RM.c.location,
+        _RM.c.capacity,
+        select(func.count()).select_from(_HERE).where(_HERE.c.session_id == _SL.c.id).scalar_subquery(),
+    )
+    .join(_SL, _SL.c.id == _PR.c.session_id)
+    .join(_PI, _PI.c.id == _SL.c.pitch_id)
+    .join(_RM, _RM.c.id == _SL.c.room_id)
+    .where(_PR.c.participant_id == bindparam("participant"), _SL.c.event_id == bindparam("event"))
+)
+_EVENING_INTEREST = (
+    select(_IN.c.pitch_id)
+    .join(_PI, _PI.c.id == _IN.c.pitch_id)
+    .where(_IN.c.participant_id == bindparam("participant"), _PI.c.event_id == bindparam("event"))
+)
+
+
+def evening(db: Session, event_id: int, participant_id: int | None, now: datetime) -> Evening:
+    """`Board.whereabouts` and `current_cell` for one person, with their marks: what their phone's "where do I
+    go now" shows, from their own sessions in the round running now and the next."""
+    run = db.connection().execute
+    # Rows, not model instances: what the fragments read of them (a slug, a label, a title) they read alike,
+    # and making a few dozen ORM objects would cost more than the statements.
+    rows = run(_EVENING_EVENT, {"event": event_id}).all()
+    head = rows[0]
+    event = SimpleNamespace(id=event_id, slug=head.slug, title=head.title, timezone=head.timezone)
+    rounds = [row for row in rows if row.id is not None]
+    clock = events.clock(rounds, now)  # type: ignore[arg-type]
+    by_round = {r.id: r for r in rounds}
+    mine: dict[int, int] = {}
+    interested: set[int] = set()
+    by_session: dict[int, Cell] = {}
+    if participant_id is not None:
+        key = {"participant": participant_id, "event": event_id}
+        for row in run(_EVENING_MINE, key):
+            round_id, slot_id, slot_event, room_id, pitch_id, title, name, location, capacity, present = row
+            mine[round_id] = slot_id
+            by_session[slot_id] = Cell(
+                SimpleNamespace(id=slot_id, event_id=slot_event, round_id=round_id, room_id=room_id, pitch_id=pitch_id),  # type: ignore[arg-type]
+                SimpleNamespace(id=room_id, name=name, location=location, capacity=capacity),  # type: ignore[arg-type]
+                by_round[round_id],
+                SimpleNamespace(id=pitch_id, title=title),  # type: ignore[arg-type]
+                present,
+            )
+        interested = {row.pitch_id for row in run(_EVENING_INTEREST, key)}
+    return Evening(
+        event,
+        clock,
+        mine,
+        interested,
+        _whereabouts(clock, by_session, mine),
+        _current_cell(clock, by_session, mine),
+    )
 
 
 def load(db: Session, event: Event, now: datetime, *, all_pitches: bool = False) -> Board:

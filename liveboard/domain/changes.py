@@ -7,9 +7,10 @@ Each write bumps the event's version inside its transaction and notes what chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import inspect, update
+from sqlalchemy import Table, Update, bindparam, inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from liveboard.models import Event, Series
@@ -35,12 +36,53 @@ class Change:
         return (self.scope, self.event_id)
 
 
-def bump(db: Session, event: Event, kind: str, **ids: int) -> int:
+class Versioned(Protocol):
+    """What `bump` needs of an event: an `Event` row, or an `events.EventRef` (id and slug alone)."""
+
+    id: int | None
+    slug: str
+    version: int
+
+
+def _bumping(table: Table) -> Update:
+    return (
+        update(table)
+        .where(table.c.id == bindparam("ident"))
+        .values(version=table.c.version + 1)
+        .returning(table.c.version)
+    )
+
+
+# Built once: every write runs one of these first, and a statement built per call costs several times its run.
+_BUMP_EVENT = _bumping(Event.__table__)  # type: ignore[attr-defined]
+_BUMP_SERIES = _bumping(Series.__table__)  # type: ignore[attr-defined]
+
+
+def _bumped(db: Session, statement: Update, row: Any) -> int:
+    db.flush()  # what the ORM's autoflush would do before a statement: rows added so far are written first
+    version = db.connection().execute(statement, {"ident": row.id}).scalar_one()
+    if isinstance(row, (Event, Series)):
+        # The row in the session learns its version as loaded, not as an edit a flush would write again.
+        set_committed_value(row, "version", version)
+    else:
+        row.version = version
+    return version
+
+
+_LOCK_EVENT = select(Event.__table__.c.id).where(Event.__table__.c.id == bindparam("ident")).with_for_update()  # type: ignore[attr-defined]
+
+
+def lock(db: Session, event: Versioned) -> None:
+    """Take the event's lock without writing yet: for a write that checks its rules first and bumps only once it
+    is sure (PostgreSQL: the event's row, as `bump` would take it; SQLite: the writer already holds the
+    database's write lock, from its BEGIN IMMEDIATE)."""
+    if db.get_bind().dialect.name != "sqlite":
+        db.connection().execute(_LOCK_EVENT, {"ident": event.id})
+
+
+def bump(db: Session, event: Versioned, kind: str, **ids: int) -> int:
     """Raise the event's version and record the change. Call it first in a write: it takes the event's row lock."""
-    version = db.exec(  # type: ignore[call-overload]
-        update(Event).where(Event.id == event.id).values(version=Event.version + 1).returning(Event.version)
-    ).scalar_one()
-    event.version = version
+    version = _bumped(db, _BUMP_EVENT, event)
     db.info.setdefault("changes", []).append(Change(event.id, event.slug, version, kind, dict(ids)))  # type: ignore[arg-type]
     return version
 
@@ -56,10 +98,7 @@ def reload(db: Session, row: T) -> T | None:
 
 def bump_series(db: Session, series: Series, kind: str, **ids: int) -> int:
     """`bump` for a dialogue series: its version rises and its row is locked, first thing in every write."""
-    version = db.exec(  # type: ignore[call-overload]
-        update(Series).where(Series.id == series.id).values(version=Series.version + 1).returning(Series.version)
-    ).scalar_one()
-    series.version = version
+    version = _bumped(db, _BUMP_SERIES, series)
     db.info.setdefault("changes", []).append(Change(series.id, series.slug, version, kind, dict(ids), "series"))  # type: ignore[arg-type]
     return version
 

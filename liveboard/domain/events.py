@@ -18,6 +18,27 @@ from liveboard.models import Session as Slot
 T = TypeVar("T", Room, Round)
 
 
+@dataclass
+class EventRef:
+    """An event by its id and slug alone: all that a join or leave reads of it (`bump` needs no more)."""
+
+    id: int
+    slug: str
+    version: int = 0
+
+
+def ref(db: Session, slug: str, known: dict[str, int]) -> EventRef:
+    """The event called `slug`, looked up once per process: `known` remembers slug → id, since an event keeps
+    its slug and is never deleted. A round start's joins then read nothing of the event but its lock."""
+    event_id = known.get(slug)
+    if event_id is None:
+        event_id = db.execute(select(Event.id).where(Event.slug == slug)).scalar()
+        if event_id is None:
+            raise NotFound(N_("There is no event called {slug}."), slug=slug)
+        known[slug] = event_id
+    return EventRef(event_id, slug)
+
+
 def by_slug(db: Session, slug: str) -> Event:
     event = db.exec(select(Event).where(Event.slug == slug)).first()
     if event is None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
+from sqlmodel import select as select_rows
 
-from liveboard.models import Event, Participant
+from liveboard.domain.changes import Versioned
+from liveboard.models import Event, Participant, utcnow
 
 
 def new_token() -> str:
@@ -17,7 +22,45 @@ def new_token() -> str:
 def find(db: Session, event: Event, token: str | None) -> Participant | None:
     if not token:
         return None
-    return db.exec(select(Participant).where(Participant.event_id == event.id, Participant.token == token)).first()
+    return db.exec(select_rows(Participant).where(Participant.event_id == event.id, Participant.token == token)).first()
+
+
+_PARTICIPANT = Participant.__table__  # type: ignore[attr-defined]
+_ID = select(_PARTICIPANT.c.id).where(
+    _PARTICIPANT.c.event_id == bindparam("event"), _PARTICIPANT.c.token == bindparam("token")
+)
+# INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both know: a first sight makes the row in one
+# statement, and the loser of two first requests at once makes nothing (the unique constraint decides).
+_MAKE = {
+    name: dialect.insert(_PARTICIPANT)
+    .on_conflict_do_nothing(index_elements=["event_id", "token"])
+    .returning(_PARTICIPANT.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A phone known by its cookie's token: its participant row is made only when it first writes something."""
+
+    token: str
+    lang: str | None = None
+
+
+def known(db: Session, event: Versioned, visitor: Visitor) -> int | None:
+    """The visitor's participant id, or None before their first action."""
+    return db.connection().execute(_ID, {"event": event.id, "token": visitor.token}).scalar()
+
+
+def make(db: Session, event: Versioned, visitor: Visitor) -> int:
+    """The row for a visitor not seen yet, at a round start's pace. Two first requests at once make one row (the
+    loser reads the winner's id)."""
+    run = db.connection().execute
+    made = run(
+        _MAKE[db.get_bind().dialect.name],
+        {"event_id": event.id, "token": visitor.token, "lang": visitor.lang, "created_at": utcnow()},
+    ).scalar()
+    return made if made is not None else run(_ID, {"event": event.id, "token": visitor.token}).scalar_one()
 
 
 def get_or_create(db: Session, event: Event, token: str, lang: str | None = None) -> Participant:

@@ -7,6 +7,10 @@ burst of joins at a round start so becomes at most one frame per client per tick
 
 Clients that connect (or reconnect) are served in the next flush, from the same read as everyone else: what
 they missed from the recent frames when their version is recent enough, else their whole live regions.
+
+A flush whose changes only moved headcounts (a round start: hundreds of joins, nothing else) does not read the
+event again: the last read with the touched sessions' counts and the version read anew (`recount`) is the event as
+it is now, since nothing else changed since, and the same renderers make the same elements from it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ STALE_CHECK = 0.5
 HISTORY = 200
 #: A flush that failed (the database is away) is tried again after this long, with what it did not send.
 RETRY = 1.0
+#: Change kinds after which the last read, recounted, is the current state (see `Channel`, `recount`).
+RECOUNTABLE = frozenset({"presence"})
 
 Key = tuple[str, str]  # (view, language)
 
@@ -81,7 +87,10 @@ class Channel:
     elements, and `facts` says its version and clock moments. `topic` is the `Change.topic` it listens to.
 
     `load(id, views)` is told which views have clients in this flush, so a read that only one view needs (the
-    series organiser's console) is made only while that view is connected."""
+    series organiser's console) is made only while that view is connected.
+
+    `recount(id, last, session_ids)`, when given, is what a flush of `RECOUNTABLE` changes reads instead: `last`
+    (what the previous flush read) with those sessions' headcounts and the version read again."""
 
     def __init__(
         self,
@@ -91,6 +100,7 @@ class Channel:
         renderer: Renderer = render,
         facts: Callable[[Any], tuple[int, list[datetime]]] = event_facts,
         scope: str = "event",
+        recount: Callable[[int, Any, set[int]], Any] | None = None,
     ) -> None:
         self.event_id = event_id
         self.topic = (scope, event_id)
@@ -98,6 +108,9 @@ class Channel:
         self._now = now
         self._renderer = renderer
         self._facts = facts
+        self._recount = recount
+        #: What the last flush read (or recounted), for `recount`. Touched only in `_render`, one flush at a time.
+        self._last: Any = None
         self.clients: dict[Key, set[Client]] = {}
         self.streams: dict[Key, Stream] = {}
         self.dirty = Dirty()
@@ -217,7 +230,7 @@ class Channel:
         self, keys: list[Key], dirty: Dirty, catching_up: set[Key]
     ) -> tuple[int, dict[Key, list[Element]], dict[Key, list[Element]]]:
         """In a worker thread: one read of the event, each view and language rendered once."""
-        board = self._load(self.event_id, frozenset(view for view, _ in keys))
+        board = self._read(keys, dirty, catching_up)
         version, self._boundaries = self._facts(board)
         relaying = self.relaying
         render = self._renderer
@@ -236,6 +249,24 @@ class Channel:
                 stream.history.clear()
                 stream.base = version + 1
         return version, changed, full
+
+    def _read(self, keys: list[Key], dirty: Dirty, catching_up: set[Key]) -> Any:
+        """The whole read, or the last one recounted when only headcounts moved since. Clients that catch up
+        get a whole read: their regions are rendered from it, and a new client is a good moment to read afresh."""
+        last, self._last = self._last, None  # a read that fails leaves nothing stale behind for the next
+        if (
+            self._recount is not None
+            and last is not None
+            and dirty.kinds <= RECOUNTABLE
+            and dirty.sessions
+            and dirty.resync_from is None
+            and not catching_up
+        ):
+            board = self._recount(self.event_id, last, dirty.sessions)
+        else:
+            board = self._load(self.event_id, frozenset(view for view, _ in keys))
+        self._last = board
+        return board
 
     def _frame(self, stream: Stream, elements: list[Element], version: int) -> tuple[bytes, str] | None:
         """The frame for everyone of one view: only elements whose HTML differs from what was sent last."""

@@ -3,92 +3,186 @@ channel and listens until it leaves.
 
 The client says which view it shows (`view=phone|screen|host`), in which language, and the version it has
 (`v`); the channel brings it to the current state in its next flush. Nothing the client sends is needed.
+
+`Sockets` is called by the app's outermost ASGI callable for every `websocket` scope, past the HTTP-only
+middleware and the router: a connection lives for hours, and every coroutine on its way in (compression, the
+error pages, routing) would be kept, frame and all, for as long. What a connection holds once it is in its
+channel is its `Client` and the one coroutine below that waits for it to leave; the handshake's headers, the
+`WebSocket` object and the event's row are let go after `accept` (at 5,000 connections, tens of megabytes).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.routing import compile_path
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from liveboard import i18n
+from liveboard.db import Database
 from liveboard.domain import accounts, events
 from liveboard.domain import series as series_domain
 from liveboard.domain.accounts import Host
 from liveboard.domain.errors import NotFound
 from liveboard.live import series as series_live
-from liveboard.live.channel import Client
+from liveboard.live.channel import Channel, Client
 from liveboard.live.elements import VIEWS
-from liveboard.live.wire import PROTOCOL_KEY, Wire
-from liveboard.web import auth
+from liveboard.live.registry import Live
+from liveboard.live.wire import Wire, forget_handshake, protocol_of
+from liveboard.web import auth, security
 from liveboard.web.errors import UNAVAILABLE
 from liveboard.web.requests import read
 
 #: How often an open host console checks that its session still holds (logout elsewhere, account disabled).
 HOST_RECHECK = 30.0
+#: The close code for a handshake refused by policy: a foreign page, an unknown view or event, no host login.
+POLICY = 1008
+#: The close code for "try again later": the database is away; the page reconnects with backoff.
+TRY_AGAIN = 1013
 
 
-async def event_socket(websocket: WebSocket) -> None:
-    await _socket(websocket, "event", VIEWS, lambda db: events.by_slug(db, websocket.path_params["slug"]))
+@dataclass(frozen=True)
+class Topic:
+    """What a socket listens to: the channels' scope, its views, and how to find its row from the path."""
+
+    scope: str
+    views: tuple[str, ...]
+    find: Callable[[Session, dict[str, Any]], Any]
 
 
-async def series_socket(websocket: WebSocket) -> None:
-    await _socket(
-        websocket, "series", series_live.VIEWS, lambda db: series_domain.by_slug(db, websocket.path_params["series"])
-    )
+EVENT = Topic("event", VIEWS, lambda db, params: events.by_slug(db, params["slug"]))
+SERIES = Topic("series", series_live.VIEWS, lambda db, params: series_domain.by_slug(db, params["series"]))
 
 
-async def _socket(websocket: WebSocket, scope: str, views: tuple[str, ...], find: Callable[[Session], Any]) -> None:
-    """Unknown views, a host view without a host session, and unknown events or series are refused (1008)."""
-    params = websocket.query_params
-    view = params.get("view", "phone")
-    host = await auth.current_host(websocket) if view == "host" else None
-    if view not in views or (view == "host" and host is None):
-        await websocket.close(code=1008)
+@dataclass(frozen=True)
+class SocketRoute:
+    path: str
+    topic: Topic
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return compile_path(self.path)[0]
+
+
+class Sockets:
+    """The app's WebSocket side: the same-origin rule and the language (as `security.Guard` applies them to
+    HTTP), then the route's endpoint. A path that is no socket's is closed before the handshake (403), as
+    Starlette's router does."""
+
+    def __init__(self, routes: list[SocketRoute], allowed_hosts: set[str]) -> None:
+        self.routes = [(route.regex, route.topic) for route in routes]
+        self.allowed = {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Nothing of the checks may stay in this frame: it lives as long as the connection.
+        if not self._same_site(scope):
+            await send({"type": "websocket.close", "code": POLICY, "reason": "cross-site"})
+            return
+        topic = self._route(scope)
+        if topic is None:
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
+            return
+        await serve(scope, receive, send, topic)
+
+    def _same_site(self, scope: Scope) -> bool:
+        """The same-origin rule; on the way, the request's language goes into the scope's state."""
+        headers = Headers(scope=scope)
+        if security.cross_site_socket(headers, self.allowed):
+            return False
+        scope.setdefault("state", {})["lang"] = security.language(scope, headers)[0]
+        return True
+
+    def _route(self, scope: Scope) -> Topic | None:
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        for regex, topic in self.routes:
+            match = regex.match(path)
+            if match is not None:
+                scope["path_params"] = match.groupdict()
+                return topic
+        return None
+
+
+async def serve(scope: Scope, receive: Receive, send: Send, topic: Topic) -> None:
+    """Join the client to its channel, then wait for it to leave (a host console also checks its login)."""
+    joined = await _join(scope, receive, send, topic)
+    if joined is None:
         return
-    try:
-        found = await read(websocket, find)  # type: ignore[arg-type]
-    except NotFound:
-        await websocket.close(code=1008)
-        return
-    except UNAVAILABLE:
-        # Accepted only to say "try again later" (1013); the page reconnects with backoff.
-        await websocket.accept()
-        await websocket.close(code=1013)
-        return
-    raw_version = params.get("v", "")
-    version = int(raw_version) if raw_version.isdigit() else None
-    lang = i18n.pick(params.get("lang")) or websocket.scope.get("state", {}).get("lang") or i18n.DEFAULT
-    await websocket.accept()
-    live = websocket.app.state.live
-    client = Client(Wire(websocket.scope["state"].get(PROTOCOL_KEY), websocket.send), view, lang, version)
-    channel = live.connect((scope, found.id), client)
+    live, channel, client, host = joined
+    database: Database = scope["app"].state.db
     try:
         while True:
-            try:
-                message = await asyncio.wait_for(websocket.receive(), timeout=HOST_RECHECK if host else None)
-            except TimeoutError:
-                if not await _still_logged_in(websocket, host):  # type: ignore[arg-type]
-                    await websocket.close(code=1008)
-                    break
-                continue
+            if host is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), timeout=HOST_RECHECK)
+                except TimeoutError:
+                    if not await _still_logged_in(database, host):
+                        await send({"type": "websocket.close", "code": POLICY, "reason": ""})
+                        break
+                    continue
             if message["type"] == "websocket.disconnect":
                 break
-    except WebSocketDisconnect:
-        pass
     finally:
         live.disconnect(channel, client)
 
 
-async def _still_logged_in(websocket: WebSocket, host: Host) -> bool:
+async def _join(
+    scope: Scope, receive: Receive, send: Send, topic: Topic
+) -> tuple[Live, Channel, Client, Host | None] | None:
+    """The handshake: unknown views, a host view without a host session, and unknown events or series are
+    refused (1008). Returns what the connection keeps; everything else read here is let go with this frame."""
+    websocket = WebSocket(scope, receive, send)
+    params = websocket.query_params
+    view = params.get("view", "phone")
+    host = await auth.current_host(websocket) if view == "host" else None
+    if view not in topic.views or (view == "host" and host is None):
+        await websocket.close(code=POLICY)
+        return None
+    try:
+        found = await read(websocket, lambda db: topic.find(db, scope["path_params"]))  # type: ignore[arg-type]
+    except NotFound:
+        await websocket.close(code=POLICY)
+        return None
+    except UNAVAILABLE:
+        # Accepted only to say "try again later"; the page reconnects with backoff.
+        await websocket.accept()
+        await websocket.close(code=TRY_AGAIN)
+        return None
+    raw_version = params.get("v", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    lang = scope["state"].get("lang") or i18n.DEFAULT
+    await websocket.accept()
+    protocol = protocol_of(send)
+    forget_handshake(scope, protocol)
+    live: Live = scope["app"].state.live
+    client = Client(Wire(protocol, send), view, lang, version)
+    channel = live.connect((topic.scope, found.id), client)
+    return live, channel, client, host
+
+
+async def _still_logged_in(database: Database, host: Host) -> bool:
     """Whether a host console's session still holds: a logout or a disabled account elsewhere ends it here too,
     within `HOST_RECHECK`. A database that is away does not log anyone out."""
     moment = datetime.now(UTC)
+
+    def look() -> bool:
+        with database.read() as db:
+            return accounts.session_host_by_hash(db, host.session, moment)[0] is not None
+
     try:
-        return await read(websocket, lambda db: accounts.session_host_by_hash(db, host.session, moment)[0] is not None)  # type: ignore[arg-type]
+        return await run_in_threadpool(look)
     except UNAVAILABLE:
         return True

@@ -4,8 +4,8 @@ uvicorn's `websockets-sansio` protocol writes each frame straight into the socke
 same, so a frame for 2,000 screens is encoded once and costs one `transport.write` per client, and we can see
 each client's unsent bytes: a client that does not read is skipped instead of slowing the others (an
 awaited send would wait for it). The protocol object is reached through the ASGI `send` callable, which
-uvicorn passes as its bound method; `Guard` hands it over in the scope. Any other server gets the slower,
-ordinary ASGI path.
+uvicorn passes as its bound method (the app hands `websocket` scopes to the endpoint with uvicorn's own `send`,
+past any middleware that would wrap it). Any other server gets the slower, ordinary ASGI path.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import Any
 from starlette.types import Send
 from websockets.frames import Frame, Opcode
 
-PROTOCOL_KEY = "liveboard.ws_protocol"
+#: What uvicorn's protocol keeps of a handshake it no longer needs once the connection is open: the parsed request
+#: and the 101 response, each with its headers.
+HANDSHAKE_ATTRIBUTES = ("request", "response")
 
 
 def encode(text: str) -> bytes:
@@ -30,6 +32,17 @@ def protocol_of(send: Send) -> Any | None:
     if protocol is None or not hasattr(protocol, "transport") or not hasattr(protocol, "conn"):
         return None
     return protocol
+
+
+def forget_handshake(scope: dict[str, Any], protocol: Any | None) -> None:
+    """Let go of the handshake once the socket is open. Its headers are kept three times for the connection's
+    whole life (the scope's list, and uvicorn's request and response), about 4 KB a connection at a browser's
+    dozen headers, read by nobody after `accept`."""
+    scope["headers"] = []
+    if protocol is not None:
+        for name in HANDSHAKE_ATTRIBUTES:
+            if getattr(protocol, name, None) is not None:
+                setattr(protocol, name, None)
 
 
 class Wire:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from liveboard.solver import exact, heuristic, reasons
+from liveboard.solver import heuristic, reasons
 from liveboard.solver import rooms as room_fit
 from liveboard.solver.answer import Answer, Cell, Solver
 from liveboard.solver.finish import finish
@@ -65,6 +65,9 @@ def solve(problem: Problem, *, seed: int = 0, time_limit: float = TIME_LIMIT, me
     Raises `ProblemError` for a problem that breaks the rules among its own parts (see `problem.validate`)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    # numpy and HiGHS (about 18 MB) load with the first solve, not with every server that never proposes a grid.
+    from liveboard.solver import exact
+
     began = time.perf_counter()
     deadline = began + time_limit
     validate(problem)
@@ -98,6 +101,8 @@ def _start(instance: Instance) -> Plan:
 def _exact(instance: Instance, start: Plan, *, seed: int, deadline: float) -> tuple[Plan, Solver]:
     """Descent for a quick incumbent, then the MILP from it with `EXACT_SHARE` of the time left; when it has not
     proven its plan optimal by then, annealing from the better of the two with the rest."""
+    from liveboard.solver import exact
+
     state = State(instance, start)
     wanted = [p for p in instance.movable if instance.interest[p]]
     heuristic.descend(state, wanted, deadline=deadline)

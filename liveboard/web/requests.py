@@ -36,24 +36,18 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(run)
 
 
-async def write(request: Request, work: Callable[[Session], T]) -> T:
-    """Run `work` in one write transaction; it commits when `work` returns and rolls back when it raises.
+async def write(request: Request, work: Callable[[Session], T], *, clean: bool = False) -> T:
+    """Run `work` in a write transaction; the answer comes once it is committed, and an error it raises rolls
+    back what it wrote.
 
-    The audit log of what it does names the host the request was checked for (`auth.require_host`)."""
-    db = database(request)
-    who = actor(request)
-
-    def run() -> T:
-        with db.write() as session:
-            session.info["actor"] = who
-            result = work(session)
-            versions = [change.version for change in session.info.get("changes", [])]
-        if versions:
-            # Scripts and benchmarks match this to the live frame that carries the change.
-            request.scope.setdefault("state", {})["version"] = max(versions)
-        return result
-
-    return await run_in_threadpool(run)
+    Writes go to the process's one writer thread, which commits those waiting together, in the order they came
+    (`liveboard.writer`). The audit log of what it does names the host the request was checked for
+    (`auth.require_host`). `clean`: `work` refuses only before it writes (`Writer.run`)."""
+    result, versions = await database(request).writer.run(work, actor(request), clean=clean)
+    if versions:
+        # Scripts and benchmarks match this to the live frame that carries the change.
+        request.scope.setdefault("state", {})["version"] = max(versions)
+    return result
 
 
 async def form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """Rules every request obeys: same-origin POSTs and WebSockets, security headers, and the request's language.
 
-A pure ASGI middleware: it sees WebSocket handshakes too, and costs nothing per frame.
+`Guard` is a pure ASGI middleware for HTTP. WebSocket handshakes never reach the middleware stack (the app hands
+them to `live.endpoint.Sockets`, which applies `cross_site_socket` and `language` from here).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveboard import i18n
-from liveboard.live.wire import PROTOCOL_KEY, protocol_of
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -41,6 +41,12 @@ def same_origin(headers: Headers, allowed: set[str]) -> bool:
     if origin and origin != "null":
         return urlsplit(origin).netloc.lower() in allowed | {headers.get("host", "").lower()}
     return headers.get("sec-fetch-site") == "same-origin"
+
+
+def cross_site_socket(headers: Headers, allowed: set[str]) -> bool:
+    """A WebSocket handshake from another site's page. One without Origin comes from no browser page (a script, a
+    monitor): only a foreign Origin is refused."""
+    return "origin" in headers and not same_origin(headers, allowed)
 
 
 def language(scope: Scope, headers: Headers) -> tuple[str, str | None]:
@@ -77,38 +83,26 @@ class Guard:
         self.allowed = {h.lower() for h in (allowed_hosts or set())}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
         lang, remember = language(scope, headers)
-        size, remember_size = text(scope, headers) if scope["type"] == "http" else ("normal", None)
+        size, remember_size = text(scope, headers)
         scope.setdefault("state", {})["lang"] = lang
-        cross_site = (
-            (scope["type"] == "http" and scope["method"] in UNSAFE_METHODS) or scope["type"] == "websocket"
-        ) and not same_origin(headers, self.allowed)
-        # A WebSocket handshake without Origin comes from no browser page; only a foreign Origin is refused.
-        if scope["type"] == "websocket" and "origin" not in headers:
-            cross_site = False
+        cross_site = scope["method"] in UNSAFE_METHODS and not same_origin(headers, self.allowed)
         with i18n.using(lang):
             if cross_site:
-                if scope["type"] == "websocket":
-                    await send({"type": "websocket.close", "code": 1008, "reason": "cross-site"})
-                    return
                 refused = PlainTextResponse(
                     i18n.gettext("This request came from another site and was refused."), status_code=403
                 )
                 await refused(scope, receive, self._with_headers(scope, send, None))
                 return
-            if scope["type"] == "websocket":
-                scope["state"][PROTOCOL_KEY] = protocol_of(send)
-                await self.app(scope, receive, send)
-            else:
-                token = text_size.set(size)
-                try:
-                    await self.app(scope, receive, self._with_headers(scope, send, remember, remember_size))
-                finally:
-                    text_size.reset(token)
+            token = text_size.set(size)
+            try:
+                await self.app(scope, receive, self._with_headers(scope, send, remember, remember_size))
+            finally:
+                text_size.reset(token)
 
     @staticmethod
     def _with_headers(scope: Scope, send: Send, remember: str | None, remember_size: str | None = None) -> Send:

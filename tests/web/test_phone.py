@@ -11,7 +11,7 @@ import re
 
 import httpx
 import pytest
-from conftest import HX, LiveServer, errors, first_id, out_of_band
+from conftest import HX, LiveServer, errors, first_id, has_id, out_of_band
 
 from liveboard.models import Interest, Note, Participant, Pitch, Presence
 
@@ -253,13 +253,25 @@ def test_join_plain_redirects_and_checks_in(server: LiveServer, client: httpx.Cl
     assert server.present(slot) == 1
 
 
-def test_join_htmx_gets_my_evening_and_the_board(server: LiveServer, client: httpx.Client) -> None:
+@pytest.mark.parametrize("action", ["join", "leave"])
+def test_join_or_leave_htmx_gets_my_evening_and_my_marks(server: LiveServer, client: httpx.Client, action: str) -> None:
+    """At a round start hundreds of phones join at once: each reply renders only what is this person's (where
+    to go now, the marks that show "mine" on the board), read without the whole board. The board's counts come
+    over the socket, rendered once for everyone (tests/live)."""
     slot = server.slot(1, "Lokale 2")
-    response = client.post(f"/e/demo/sessions/{slot.id}/join", headers=HX)
+    if action == "leave":
+        client.post(f"/e/demo/sessions/{slot.id}/join")
+    response = client.post(f"/e/demo/sessions/{slot.id}/{action}", headers=HX)
     assert response.status_code == 200
     assert first_id(response.text) == "my-evening"
-    assert out_of_band(response.text, "board")
-    assert html.escape(server.pitch("ensomhed").title) in response.text
+    assert out_of_band(response.text, "my-marks")
+    assert f'data-sessions="{slot.id if action == "join" else ""}"' in response.text
+    assert not has_id(response.text, "board")
+    title = html.escape(server.pitch("ensomhed").title)
+    assert (title in response.text) is (action == "join")
+    # The same region as the page's own, which reads it from the whole board.
+    mine = client.get("/e/demo/me", headers=HX)
+    assert response.text.split('<i id="my-marks"')[0].strip() == mine.text.strip()
 
 
 def test_join_moves_me_out_of_the_other_session_of_that_round(server: LiveServer, client: httpx.Client) -> None:
@@ -334,7 +346,7 @@ def test_leave_plain_and_htmx(server: LiveServer, client: httpx.Client) -> None:
     response = client.post(f"/e/demo/sessions/{slot.id}/leave", headers=HX)
     assert response.status_code == 200
     assert first_id(response.text) == "my-evening"
-    assert out_of_band(response.text, "board")
+    assert out_of_band(response.text, "my-marks")
     assert server.present(slot) == start
 
 

@@ -48,11 +48,8 @@ async def login(request: Request) -> Response:
         return page(request, "host/login.html", status_code=422, error=error, next=target, username=username)
     moment = now()
 
-    def attempt(db: Session) -> str | None:
-        account = accounts.check_password(db, username, password)
-        return accounts.start_session(db, account, moment) if account is not None else None
-
-    token = await write(request, attempt)
+    account = await read(request, lambda db: accounts.check_password(db, username, password))
+    token = await write(request, lambda db: accounts.log_in(db, account, password, moment)) if account else None
     if token is None:
         limits.count(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
         limits.count(ratelimit.LOGIN_PER_USERNAME, *keys[1])

@@ -1,0 +1,180 @@
+"""One writer per process: waiting writes are taken in the order they came and committed together.
+
+At a round start hundreds of phones press "join" within seconds. Run side by side on a pool of threads, each
+join would wait for the database's write lock on its own: on SQLite in `busy_timeout`'s sleeps, which back off
+instead of forming a queue (the unlucky wait seconds while later ones pass), on PostgreSQL on the event's row
+lock with a pooled connection held the whole time. One thread that takes every write waiting at that moment
+and runs them in one transaction, each inside a savepoint of its own, makes the queue fair (first come, first
+committed) and cheaper: one BEGIN and one COMMIT, and one wait for the lock, per batch instead of per request.
+
+A write that fails rolls back its own savepoint and raises its own error; the others in its batch commit. A
+commit that fails fails every write of its batch: a reply says OK only for what is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlmodel import Session
+
+from liveboard.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from liveboard.db import Database
+
+T = TypeVar("T")
+
+#: Writes committed in one transaction at most. A batch holds the lock while it runs; at ~1 ms a write, 64 keep
+#: any one reply from waiting long behind a batch that started just before it arrived.
+MAX_BATCH = 64
+
+
+@dataclass(eq=False)
+class Job:
+    """One request's write: its work, who asked (for the audit log), and where its answer goes."""
+
+    work: Callable[[Session], Any]
+    actor: Any
+    context: contextvars.Context
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+    clean: bool = False
+    result: Any = None
+    error: BaseException | None = None
+    versions: list[int] = field(default_factory=list)
+
+    def answer(self) -> None:
+        if not self.future.done():
+            if self.error is not None:
+                self.future.set_exception(self.error)
+            else:
+                self.future.set_result((self.result, self.versions))
+
+
+class Writer:
+    """The thread that runs a database's writes for the event loop, started on the first write."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        #: Batches and writes committed: the benchmark's and the metrics' view of how well writes are grouped.
+        self.batches = 0
+        self.writes = 0
+
+    async def run(self, work: Callable[[Session], T], actor: Any = None, *, clean: bool = False) -> tuple[T, list[int]]:
+        """`work(session)`'s result, once committed, and the versions its changes got.
+
+        `clean=True` promises that `work` refuses (raises a `DomainError`) only before it writes anything, as a
+        join does: it then runs without a savepoint of its own, which is a good part of a join's cost."""
+        loop = asyncio.get_running_loop()
+        job = Job(work, actor, contextvars.copy_context(), loop, loop.create_future(), clean=clean)
+        self._start()
+        self._queue.put(job)
+        return await job.future
+
+    def stop(self) -> None:
+        """Finish the writes already queued, then end the thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=30)
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._loop, name="liveboard-writer", daemon=True)
+                    self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            batch = [job]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[Job], *, careful: bool = False) -> None:
+        """One transaction for the batch. A write that fails unexpectedly without a savepoint of its own (a
+        `clean` one that broke its promise, or the database refusing a statement) may have left half of itself
+        in the transaction: the batch is then rolled back and the others run again, each in a savepoint."""
+        for job in batch:
+            job.result, job.error, job.versions = None, None, []
+        alone = len(batch) == 1
+        try:
+            with self.database.write() as session:
+                for job in batch:
+                    self._one(session, job, nested=not alone and (careful or not job.clean))
+        except _Unclean as unclean:
+            others = [job for job in batch if job is not unclean.job]
+            unclean.job.loop.call_soon_threadsafe(unclean.job.answer)
+            if others:
+                self._commit(others, careful=True)
+            return
+        except BaseException as error:  # every write of a failed commit must hear of it
+            for job in batch:
+                if job.error is None:
+                    job.error = error
+        self.batches += 1
+        self.writes += len(batch)
+        for job in batch:
+            job.loop.call_soon_threadsafe(job.answer)
+
+    @staticmethod
+    def _one(session: Session, job: Job, *, nested: bool) -> None:
+        changes: list = session.info.setdefault("changes", [])
+        mark = len(changes)
+        session.info["actor"] = job.actor
+        try:
+            if nested:
+                try:
+                    with session.begin_nested():
+                        job.result = job.context.run(job.work, session)
+                finally:
+                    # The next write starts from the database, not from rows this one left in the session (a
+                    # plain UPDATE of a join does not touch them): each sees what it would alone.
+                    session.expunge_all()
+            else:
+                job.result = job.context.run(job.work, session)
+                session.flush()
+        except DomainError as error:
+            job.error = error
+            del changes[mark:]
+            if not nested and not job.clean:
+                raise
+        except Exception as error:  # the request that sent it gets it back
+            job.error = error
+            del changes[mark:]
+            if not nested:
+                raise _Unclean(job) from error
+            return
+        else:
+            job.versions = [change.version for change in changes[mark:]]
+
+
+class _Unclean(Exception):
+    """A write without a savepoint failed where it may have written part of itself."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
