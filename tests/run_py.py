@@ -29,7 +29,14 @@ class RunPy:
     it prints to /dev/null: over a long benchmark its access log would fill a pipe nobody reads."""
 
     def __init__(
-        self, db_path: Path, port: int, *, password: str | None, demo: bool = False, keep_output: bool = True
+        self,
+        db_path: Path,
+        port: int,
+        *,
+        password: str | None,
+        demo: bool = False,
+        keep_output: bool = True,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.url = f"http://127.0.0.1:{port}"
         #: What it printed so far: read by `readline`, and the rest at `stop`.
@@ -39,7 +46,7 @@ class RunPy:
         if password:
             env["LIVEBOARD_ADMIN_PASSWORD"] = password
         self.process = subprocess.Popen(
-            [sys.executable, "run.py", *(["--demo"] if demo else []), "--port", str(port)],
+            [sys.executable, "run.py", *(["--demo"] if demo else []), "--port", str(port), *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE if keep_output else subprocess.DEVNULL,

@@ -101,3 +101,15 @@ def test_an_evening_over_http_survives_a_restart(db_path: Path) -> None:
             assert host.get(path).status_code == 200, path
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("flag", [False, True], ids=["quiet", "access-log"])
+def test_a_line_per_request_only_with_access_log(db_path: Path, flag: bool) -> None:
+    """The proxy logs requests; `--access-log` adds the server's own line for each (they cost it time at a round
+    start, docs/performance.md)."""
+    server = RunPy(db_path, free_port(), password="hemmeligt-kodeord", args=("--access-log",) if flag else ())
+    try:
+        assert httpx.get(f"{server.url}/api/events/ingen-her", timeout=10).status_code == 404
+    finally:
+        output = server.stop()
+    assert ('"GET /api/events/ingen-her HTTP/1.1" 404' in output) is flag, output
