@@ -163,14 +163,12 @@ def back_after_move(request: Request, anchor: str) -> str:
 
 async def move(request: Request, step: Any) -> Response:
     """A join or leave: the round start's hot path. It reads the event by id only (`events.ref`), the domain's
-    `step` refuses before it writes and writes with plain statements, and an htmx
-    request gets this person's "where do I go now" and marks (the board's counts come over the socket,
-    rendered once for everyone)."""
+    `step` refuses before it writes and writes with plain statements, and an htmx request gets this person's
+    "where do I go now" and marks (the board's counts come over the socket, rendered once for everyone)."""
     token, new = auth.ensure_participant_token(request)
-    slug, session_id, lang = request.path_params["slug"], request.path_params["id"], request.state.lang
+    slug, session_id = request.path_params["slug"], request.path_params["id"]
     known, answer = database(request).event_ids, htmx.is_htmx(request)
-
-    visitor = participants.Visitor(token, lang)
+    visitor = participants.Visitor(token, request.state.lang)
 
     def run(db: Session) -> board.Evening | None:
         event = events.ref(db, slug, known)
