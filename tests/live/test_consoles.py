@@ -58,6 +58,15 @@ def console(stack: ExitStack, server: LiveServer, host: httpx.Client, path: str,
     return Watch(ws, f"console of {path} (v={version})")
 
 
+def watching(stack: ExitStack, server: LiveServer, host: httpx.Client, path: str) -> Watch:
+    """`console`, once its page is there and the server counts it among its live clients: what B does next
+    reaches it."""
+    watch = console(stack, server, host, path)
+    watch.until('<main id="main"')
+    server.wait_live(1)
+    return watch
+
+
 def act(host: httpx.Client, path: str, data: dict[str, str] | None = None) -> tuple[int, float]:
     """B's console form sent as htmx sends it: the version it made, and when its answer came."""
     response = host.post(path, data=data or {}, headers=HX)
@@ -129,9 +138,7 @@ def test_a_meeting_scheduled_by_another_host_reaches_the_console_in_its_language
     server: LiveServer, host_a: httpx.Client, host_b: httpx.Client, made: Fixture
 ) -> None:
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, f"/s/{SLUG}")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, f"/s/{SLUG}")
         place = 'Rådhuset, "sal" <2> & kantinen'
         version, at = act(host_b, f"{CONSOLE}/meetings", {"starts": "2030-05-06T17:00", "place": place})
         frame = arrives(watch, version, at)
@@ -147,9 +154,7 @@ def test_a_follow_up_step_by_another_host_reaches_the_item_on_the_agenda(
     server: LiveServer, host_a: httpx.Client, host_b: httpx.Client, made: Fixture
 ) -> None:
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, f"/s/{SLUG}")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, f"/s/{SLUG}")
         text = 'Sendt videre til <Ydelse> & "Borgerservice"'
         form = {"status": "forwarded", "text": text, "forwarded_to": "Udbetaling Danmark"}
         version, at = act(host_b, f"{CONSOLE}/items/{made.item_id}/status", form)
@@ -170,9 +175,7 @@ def test_an_agenda_item_moved_by_another_host_moves_on_the_console(
     shown = host_a.get(CONSOLE).text
     first, second = sorted((made.item_id, other), key=lambda item_id: shown.index(f'id="item-{item_id}"'))
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, f"/s/{SLUG}")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, f"/s/{SLUG}")
         path = f"{CONSOLE}/meetings/{made.meeting_id}/items/{first}/move"
         version, at = act(host_b, path, {"direction": "down"})
         frame = arrives(watch, version, at)
@@ -209,9 +212,7 @@ def test_a_participants_support_redraws_only_the_list_that_holds_the_item(
     participant = server.client()
     assert participant.get(f"/s/{SLUG}").status_code == 200
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, f"/s/{SLUG}")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, f"/s/{SLUG}")
         response = participant.post(f"/s/{SLUG}/items/{made.item_id}/support")
         assert response.status_code == 303, response.text
         frame = arrives(watch, int(response.headers["x-liveboard-version"]), time.monotonic())
@@ -222,9 +223,7 @@ def test_a_meeting_closed_by_another_host_carries_its_items_over_on_the_console(
     server: LiveServer, host_a: httpx.Client, host_b: httpx.Client, made: Fixture
 ) -> None:
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, f"/s/{SLUG}")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, f"/s/{SLUG}")
         act(host_b, f"{CONSOLE}/meetings", {"starts": "2030-09-01T17:00", "place": "Biblioteket"})
         version, at = act(host_b, f"{CONSOLE}/meetings/{made.meeting_id}/close")
         frame = arrives(watch, version, at)
@@ -300,9 +299,7 @@ def test_a_pitch_approved_by_another_host_reaches_the_console(
     pitch = server.pitch("motion")
     assert pitch.status == "pending"
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, "/e/demo")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, "/e/demo")
         version, at = act(host_b, f"{EVENT}/pitches/{pitch.id}/approve")
         frame = arrives(watch, version, at)
     assert {"moderation", "sections", "schedule", "audit-list"} <= sent(frame)
@@ -320,9 +317,7 @@ def test_a_room_added_by_another_host_reaches_rooms_and_grid(
     server: LiveServer, host_a: httpx.Client, host_b: httpx.Client
 ) -> None:
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, "/e/demo")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, "/e/demo")
         data = {"name": "Lokale <5> & co", "capacity": "12", "location": "2. sal"}
         version, at = act(host_b, f"{EVENT}/rooms", data)
         frame = arrives(watch, version, at)
@@ -338,9 +333,7 @@ def test_a_session_placed_by_another_host_reaches_the_grid(
 ) -> None:
     pitch, room, round_ = server.pitch("paedagogik"), server.room("Lokale 4"), server.round(2)
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, "/e/demo")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, "/e/demo")
         data = {"pitch_id": str(pitch.id), "room_id": str(room.id), "round_id": str(round_.id)}
         version, at = act(host_b, f"{EVENT}/sessions", data)
         frame = arrives(watch, version, at)
@@ -354,9 +347,7 @@ def test_an_announcement_and_a_phase_by_another_host_reach_the_console(
     server: LiveServer, host_a: httpx.Client, host_b: httpx.Client
 ) -> None:
     with ExitStack() as stack:
-        watch = console(stack, server, host_a, "/e/demo")
-        watch.until('<main id="main"')
-        server.wait_live(1)
+        watch = watching(stack, server, host_a, "/e/demo")
         text = 'Kaffen er klar <i>nu</i> & "gratis"'
         version, at = act(host_b, f"{EVENT}/announce", {"text": text})
         frame = arrives(watch, version, at)
