@@ -110,7 +110,14 @@
 
   // The headcounts of this person's own sessions, told to screen readers through #count-news: when they
   // change, and then at most once per data-every ms (the latest value, once the interval is over).
-  var told = null, toldAt = 0, telling = null;
+  // A join or leave is answered before the live frame with its headcount comes: when this person's sessions
+  // change, the counts as they stand are taken in silently, and the frame's new count is told as soon as it comes.
+  var told = null, toldAt = 0, telling = null, toldFor = null;
+  function mySessions() {
+    return Array.prototype.map.call(document.querySelectorAll("li.session.mine"), function (li) {
+      return li.getAttribute("data-session");
+    }).join(" ");
+  }
   function myCounts() {
     return Array.prototype.map.call(document.querySelectorAll("li.session.mine"), function (li) {
       var what = li.querySelector(".what strong"), present = li.querySelector(".present");
@@ -120,8 +127,12 @@
   function tellCounts() {
     var news = document.getElementById("count-news");
     if (!news) return;
-    var now = myCounts();
-    if (told === null) { told = now; return; }  // the page as loaded is not news
+    var now = myCounts(), sessions = mySessions();
+    if (told === null || sessions !== toldFor) {  // the page as loaded, or just joined or left: not news yet
+      told = now;
+      toldFor = sessions;
+      return;
+    }
     if (now === told || telling) return;
     var wait = Math.max(0, toldAt + Number(news.getAttribute("data-every") || 10000) - Date.now());
     telling = setTimeout(function () {
