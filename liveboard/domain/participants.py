@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from sqlmodel import select as select_rows
 
@@ -64,16 +63,11 @@ def make(db: Session, event: Versioned, visitor: Visitor) -> int:
 
 
 def get_or_create(db: Session, event: Event, token: str, lang: str | None = None) -> Participant:
-    """The participant for this token; created on first sight. Two first requests at once make one row."""
+    """The participant for this token; created on first sight (by `make`, so two first requests at once make one
+    row)."""
     found = find(db, event, token)
     if found is not None:
         return found
-    try:
-        with db.begin_nested():
-            created = Participant(event_id=event.id, token=token, lang=lang)
-            db.add(created)
-    except IntegrityError:
-        found = find(db, event, token)
-        assert found is not None
-        return found
-    return created
+    made = db.get(Participant, make(db, event, Visitor(token, lang)))  # type: ignore[arg-type]
+    assert made is not None
+    return made
