@@ -15,21 +15,22 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from liveboard import ROOT, i18n, keys, migrate
+from liveboard import i18n, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
 from liveboard.live.endpoint import EVENT, SERIES, SocketRoute, Sockets
 from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
-from liveboard.web import htmx
+from liveboard.web import htmx, static_files
 from liveboard.web.auth import HostRequired
 from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
+from liveboard.web.phone_parts import PhoneParts
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
+from liveboard.web.static_files import Static
 from liveboard.web.views import (
     accounts,
     api,
@@ -72,7 +73,7 @@ def routes() -> list:
         *series_screen.routes,
         *series_host.routes,
         *series.routes,
-        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        Mount("/static", Static(directory=static_files.DIRECTORY), name="static"),
     ]
 
 
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.hub = hub
     app.state.live = live
     app.state.limiter = Limiter()
+    app.state.phone_parts = PhoneParts()
     app.state.admin_password = password
     app.state.admin_password_generated = generated
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -14,9 +15,10 @@ from liveboard.domain import board, changes, events, notes, participants, pitche
 from liveboard.domain.errors import Invalid
 from liveboard.domain.harvest import NoteView
 from liveboard.models import Event, Participant
-from liveboard.web import auth, htmx, ratelimit
+from liveboard.web import auth, htmx, phone_parts, ratelimit
 from liveboard.web.errors import message
 from liveboard.web.requests import database, form, now, read, write
+from liveboard.web.security import text_size
 from liveboard.web.templating import page, render
 
 
@@ -42,10 +44,60 @@ def with_cookie(request: Request, response: Response, token: str, new: bool) -> 
     return response
 
 
+def phone_page(request: Request, db: Session, token: str | None) -> dict[str, Any]:
+    """What the phone page shows: the shared parts from the process's cache (`phone_parts`), with this person's
+    marks and their "where do I go now" on the same board."""
+    event = events.ref(db, request.path_params["slug"], database(request).event_ids)
+    parts = request.app.state.phone_parts.get(db, event.id, request.state.lang, now())
+    who = participants.known(db, event, participants.Visitor(token)) if token else None
+    mine, interested = phone_parts.marks(db, event.id, who)
+    the_board = parts.board
+    return {
+        "parts": parts,
+        "event": parts.event,
+        "board": the_board,
+        "mine": mine,
+        "interested": interested,
+        "where": the_board.whereabouts(mine),
+        "here": the_board.current_cell(mine),
+    }
+
+
+def phone_html(request: Request, context: dict[str, Any]) -> str:
+    """The phone page. A plain visit (no query, no form to show again) is the cached page of everyone with this
+    person's regions and marks put in: two small fragments rendered, not the page."""
+    parts: phone_parts.Parts = context["parts"]
+    mine, interested = context["mine"], context["interested"]
+    regions = {
+        "my_evening": Markup(render("_my_evening.html", request=request, **context)),
+        "my_marks": Markup(render("_my_marks.html", **context)),
+    }
+    if request.url.query or "failed" in context:
+        board_html = phone_parts.marked(parts.board_html, mine, interested)
+        pitches_html = phone_parts.marked(parts.pitches_html, mine, interested)
+        return render(
+            "phone.html", request=request, shared_board=board_html, shared_pitches=pitches_html, **context, **regions
+        )
+
+    def everyone() -> str:
+        shared = {"shared_board": Markup(parts.board_html), "shared_pitches": Markup(parts.pitches_html)}
+        return render(
+            "phone.html",
+            **{**context, "mine": {}, "interested": set(), "where": None, "here": None},
+            **shared,
+            my_evening=phone_parts.EVENING,
+            my_marks=phone_parts.MARKS,
+        )
+
+    shell = parts.shell(text_size.get(), everyone)
+    page_html = phone_parts.marked(shell, mine, interested)
+    return page_html.replace(phone_parts.EVENING, regions["my_evening"]).replace(phone_parts.MARKS, regions["my_marks"])
+
+
 async def phone(request: Request) -> Response:
     token, new = auth.ensure_participant_token(request)
-    context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
-    return with_cookie(request, page(request, "phone.html", **context), token, new)
+    context = await read(request, lambda db: phone_page(request, db, token))
+    return with_cookie(request, HTMLResponse(phone_html(request, context)), token, new)
 
 
 async def my_evening(request: Request) -> Response:
@@ -134,10 +186,12 @@ async def form_error(
 
     `fragment` is what the form's htmx request swaps (the form itself, or the region around it)."""
     token, _ = auth.ensure_participant_token(request)
+    if not htmx.is_htmx(request):
+        context = await read(request, lambda db: phone_page(request, db, token))
+        context.update(values=fields, error=message(error), failed=failed)
+        return HTMLResponse(phone_html(request, context), status_code=422)
     context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
     context.update(values=fields, error=message(error), failed=failed)
-    if not htmx.is_htmx(request):
-        return page(request, "phone.html", status_code=422, **context)
     html = render(fragment, request=request, **context)
     return HTMLResponse(html, status_code=422)
 

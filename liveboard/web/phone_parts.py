@@ -1,0 +1,140 @@
+"""The phone page's shared parts — the board and the stories — loaded and rendered once per version, language
+and clock, then lent to every phone that asks.
+
+When the wifi comes back and 1,500 phones reload within ten seconds, they all ask for the same board. Loading and
+rendering it costs about 25 ms of CPU: at 150 pages a second that is more than a process has. The parts carry
+nobody's marks; `marked` adds one person's (their sessions, their interest) to the cached text, so the page is
+byte for byte what rendering it with the marks gives (tests/web/test_phone_parts.py holds that).
+
+A page never shows less than the version its request saw: a cached part older than that is built again, once,
+while the other requests for it wait (one build, not one per request).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+
+from liveboard.domain import board as boards
+from liveboard.domain import events
+from liveboard.domain.board import Board
+from liveboard.models import Event, Interest, Pitch, Presence
+from liveboard.web.templating import render
+
+_E, _PR = Event.__table__, Presence.__table__  # type: ignore[attr-defined]
+_IN, _PI = Interest.__table__, Pitch.__table__  # type: ignore[attr-defined]
+_VERSION = select(_E.c.version).where(_E.c.id == bindparam("event"))
+_MINE = select(_PR.c.round_id, _PR.c.session_id).where(_PR.c.participant_id == bindparam("participant"))
+_INTERESTED = (
+    select(_IN.c.pitch_id)
+    .join(_PI, _PI.c.id == _IN.c.pitch_id)
+    .where(_IN.c.participant_id == bindparam("participant"), _PI.c.event_id == bindparam("event"))
+)
+
+# The two marks as `_session.html` and `_pitch.html` write them, without and with.
+_SESSION, _MY_SESSION = '<li class="session" id="session-{}"', '<li class="session mine" id="session-{}"'
+_PITCH = 'id="pitch-{}"'
+_UNPRESSED, _PRESSED = 'class="interest" aria-pressed="false"', 'class="interest on" aria-pressed="true"'
+
+
+def _clock_key(clock: events.Clock) -> tuple[int | None, int | None]:
+    return (clock.current.id if clock.current else None, clock.next.id if clock.next else None)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The board and the stories at one version, for one language, with what they were rendered from."""
+
+    event: Event
+    board: Board
+    board_html: str
+    pitches_html: str
+    #: The whole page around the personal regions, per text size: built on first use (`shell`).
+    shells: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return self.event.version
+
+    def fresh(self, version: int, now: datetime) -> bool:
+        """At least `version`, and the same round running (a round starting changes "now" on the board)."""
+        return self.version >= version and _clock_key(events.clock(self.board.rounds, now)) == _clock_key(
+            self.board.clock
+        )
+
+    def shell(self, text_size: str, build: Callable[[], str]) -> str:
+        """The page for this text size with `EVENING` and `MARKS` where the person's regions go, and nobody's
+        marks. Two requests building it at once build the same text: the second simply replaces the first."""
+        page = self.shells.get(text_size)
+        if page is None:
+            page = self.shells[text_size] = build()
+        return page
+
+
+#: Where a person's "where do I go now" and marks go in a `shell`: comments, which nothing people type can make
+#: (the templates escape "<").
+EVENING, MARKS = Markup("<!--lb:my-evening-->"), Markup("<!--lb:my-marks-->")
+
+
+class PhoneParts:
+    """The newest parts of each event and language. At most one entry per pair: the memory stays that small."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[int, str], Parts] = {}
+        self._builds: dict[tuple[int, str], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Session, event_id: int, lang: str, now: datetime) -> Parts:
+        """The parts at the event's version in `db`'s transaction, or newer. Run in the request's language."""
+        key = (event_id, lang)
+        version = db.connection().execute(_VERSION, {"event": event_id}).scalar_one()
+        parts = self._parts.get(key)
+        if parts is not None and parts.fresh(version, now):
+            return parts
+        with self._build_lock(key):
+            parts = self._parts.get(key)
+            if parts is None or not parts.fresh(version, now):
+                parts = _build(db, event_id, now)
+                self._parts[key] = parts
+            return parts
+
+    def _build_lock(self, key: tuple[int, str]) -> threading.Lock:
+        with self._lock:
+            return self._builds.setdefault(key, threading.Lock())
+
+
+def _build(db: Session, event_id: int, now: datetime) -> Parts:
+    event = db.get(Event, event_id)
+    assert event is not None  # the caller found it by its slug; events are never deleted
+    board = boards.load(db, event, now)
+    nobody = {"event": event, "board": board, "mine": {}, "interested": set(), "oob": False}
+    return Parts(event, board, render("_board.html", **nobody), render("_pitches.html", **nobody))
+
+
+def marks(db: Session, event_id: int, participant_id: int | None) -> tuple[dict[int, int], set[int]]:
+    """This person's sessions (round id → session id) and the pitches they are interested in."""
+    if participant_id is None:
+        return {}, set()
+    run = db.connection().execute
+    mine = {round_id: session_id for round_id, session_id in run(_MINE, {"participant": participant_id})}
+    interested = set(run(_INTERESTED, {"participant": participant_id, "event": event_id}).scalars())
+    return mine, interested
+
+
+def marked(html: str, mine: dict[int, int], interested: set[int]) -> Markup:
+    """`html` (the board, the stories, or a page holding them) with this person's marks, as `_session.html` and
+    `_pitch.html` would put them."""
+    for session_id in mine.values():
+        html = html.replace(_SESSION.format(session_id), _MY_SESSION.format(session_id), 1)
+    for pitch_id in interested:
+        start = html.find(_PITCH.format(pitch_id))
+        at = html.find(_UNPRESSED, start) if start >= 0 else -1
+        if at >= 0:
+            html = html[:at] + _PRESSED + html[at + len(_UNPRESSED) :]
+    return Markup(html)
