@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 from liveboard import ROOT, i18n
 from liveboard.domain.audit import describe as audit_describe
 from liveboard.domain.audit import label as audit_label
+from liveboard.web import static_files
 from liveboard.web.security import text_size
 
 ENV = jinja2.Environment(
@@ -51,6 +52,8 @@ ENV.globals["LANGUAGES"] = i18n.LANGUAGES
 ENV.globals["text_size"] = text_size.get
 ENV.globals["audit_label"] = audit_label
 ENV.globals["audit_describe"] = audit_describe
+# Static files by address with their digest, so browsers may keep them (web/static_files.py).
+ENV.globals["static"] = static_files.url
 
 
 def markdown_text(value: object) -> str:
