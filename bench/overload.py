@@ -6,9 +6,10 @@
 
 One LiveBoard process (`python run.py --demo`, a fresh SQLite file) per run:
 
-1. Before: `--phones` participants, each with their own cookie, have opened the phone page and picked a session
-   of the round running now (their marks are on the board, as in the hall). `--screens` wall screens watch over
-   WebSocket. The server's memory (VmRSS) is read here: "before".
+1. Before: `--phones` participants, each with their own cookie, have opened the phone page, picked a session of
+   the round running now (their marks are on the board, as in the hall) and had their socket open; then the
+   wifi drops (their sockets are cut without a close). `--screens` wall screens watch over WebSocket. The
+   server's memory (VmRSS) is read here, `--settle` seconds later: "before".
 2. The reload: phone i reloads at `i·seconds/phones` (evenly, 150 a second by default): `GET /e/demo` with its
    cookie as a browser's navigation does (gzip accepted), then opens its socket
    (`/e/demo/ws?view=phone&v=<the page's data-v>`), as `static/js` does. Static files are not fetched: a
@@ -142,6 +143,46 @@ async def reload(lb: LiveBoard, load: Load, phone: Phone, due: float, mover: boo
             phone.moved, phone.error = -1, f"move: {exc!r}"
 
 
+async def the_hall_drops(load: Load, lb: LiveBoard, phones: int, version: int) -> None:
+    """Before the wifi dropped, the phones had their sockets open; then they were cut, without a goodbye."""
+    _opened, refused = await load.connect([(lb.ws_path("phone", version), "phone")] * phones, version, timeout=30)
+    if refused:
+        raise RuntimeError(f"{refused} phones could not connect before the drop: {load.stats.errors[:3]}")
+    await asyncio.sleep(1.0)
+    for client in load.clients:
+        client.closed = True  # not an error of the run: the wifi went
+        if client.transport is not None:
+            client.transport.abort()
+    load.clients = []
+
+
+async def the_reload(
+    args: argparse.Namespace, lb: LiveBoard, load: Load, phones: list[Phone], movers: set[int], start: float
+) -> tuple[list[Any], int, int]:
+    """Every phone reloads at its time; returns their sockets, the final version and how many lag behind it."""
+    opened_before = len(load.clients)
+    spacing = args.seconds / len(phones)
+    await asyncio.wait_for(
+        asyncio.gather(
+            *(reload(lb, load, p, start + i * spacing, i in movers, args.move_after) for i, p in enumerate(phones))
+        ),
+        args.seconds + 120,
+    )
+    await load.quiet(2.0, limit=30)
+    final = (await lb.snapshot())["version"]
+    behind = await load.wait_for_version(final, time.perf_counter() + 10)
+    return load.clients[opened_before:], final, behind
+
+
+async def leave(load: Load, screens: list[Any], settle: float) -> None:
+    """The phones close their sockets (the screens stay); then the server has `settle` seconds to tidy up."""
+    for client in load.clients:
+        if client not in screens:
+            client.close()
+    load.clients = list(screens)
+    await asyncio.sleep(settle)
+
+
 async def rss_sampler(lb: LiveBoard, into: list[int], every: float = 0.25) -> None:
     while True:
         into.append(lb.server.rss_kb())
@@ -157,12 +198,13 @@ async def one_run(args: argparse.Namespace, workdir: Path, run: int) -> dict[str
         phones = await prepare(lb, args.phones)
         print(f"run {run}: {len(phones)} phones in their sessions in {time.perf_counter() - t:.1f}s", flush=True)
         v0 = (await lb.snapshot())["version"]
+        await the_hall_drops(load, lb, len(phones), v0)
         _opened, refused = await load.connect([(lb.ws_path("screen", v0), "screen")] * args.screens, v0, timeout=30)
         if refused:
             raise RuntimeError(f"{refused} screens could not connect: {load.stats.errors[:3]}")
         screens = list(load.clients)
         await asyncio.sleep(args.settle)
-        before_kb = lb.server.rss_kb()
+        before_kb, threads_before = lb.server.rss_kb(), fanout._status_kb(lb.server.pid, "Threads")
         rss: list[int] = []
         sampler = asyncio.create_task(rss_sampler(lb, rss))
         movers = set(range(0, args.phones, max(1, round(1 / args.movers)))) if args.movers > 0 else set()
@@ -170,26 +212,19 @@ async def one_run(args: argparse.Namespace, workdir: Path, run: int) -> dict[str
         lag.start()
         cpu0, lcpu0, mcpu0 = lb.server.cpu(), cpu_seconds(), machine_cpu()
         start = time.perf_counter() + 0.5
-        spacing = args.seconds / len(phones)
-        await asyncio.wait_for(
-            asyncio.gather(
-                *(reload(lb, load, p, start + i * spacing, i in movers, args.move_after) for i, p in enumerate(phones))
-            ),
-            args.seconds + 120,
-        )
+        phone_clients, final, behind = await the_reload(args, lb, load, phones, movers, start)
         t_last = time.perf_counter()
         lag.stop()
-        await load.quiet(2.0, limit=30)
-        final = (await lb.snapshot())["version"]
-        behind = await load.wait_for_version(final, time.perf_counter() + 10)
         cpu1, lcpu1, mcpu1 = lb.server.cpu(), cpu_seconds(), machine_cpu()
         peak_kb = max(rss) if rss else 0
-        phone_clients = [c for c in load.clients if c not in screens]
-        for client in phone_clients:
-            client.close()
-        load.clients = screens
-        await asyncio.sleep(args.settle)
-        after_kb = lb.server.rss_kb()
+        await leave(load, screens, args.settle)
+        after_kb, threads_after = lb.server.rss_kb(), fanout._status_kb(lb.server.pid, "Threads")
+        again_kb = []
+        for _ in range(args.again):  # the same hall reloading again: memory must not climb
+            fresh = [Phone(p.cookie, p.session, p.other) for p in phones]
+            await the_reload(args, lb, load, fresh, movers, time.perf_counter() + 0.5)
+            await leave(load, screens, args.settle)
+            again_kb.append(lb.server.rss_kb())
         sampler.cancel()
         errors = [p.error for p in phones if p.error]
         failed_pages = sum(1 for p in phones if p.status != 200)
@@ -218,6 +253,9 @@ async def one_run(args: argparse.Namespace, workdir: Path, run: int) -> dict[str
             "rss_before_mb": before_kb / 1024,
             "rss_peak_mb": peak_kb / 1024,
             "rss_after_mb": after_kb / 1024,
+            "threads_before": threads_before,
+            "threads_after": threads_after,
+            "rss_after_again_mb": [kb / 1024 for kb in again_kb],
             "memory_ratio": after_kb / before_kb if before_kb else math.nan,
             "server_cpu_s": cpu1 - cpu0,
             "server_cpu_ms_per_phone": (cpu1 - cpu0) / len(phones) * 1000,
@@ -257,8 +295,14 @@ def print_run(r: dict[str, Any]) -> None:
     print(
         f"  pages p50/p99/max {p['p50']:.0f}/{p['p99']:.0f}/{p['max']:.0f} ms; sockets p50/p99 "
         f"{s['p50']:.0f}/{s['p99']:.0f} ms; server CPU {r['server_cpu_s']:.1f} s "
-        f"({r['server_cpu_ms_per_phone']:.1f} ms a phone), load CPU {r['load_cpu_s']:.1f} s; RSS "
-        f"{r['rss_before_mb']:.0f} → peak {r['rss_peak_mb']:.0f} → {r['rss_after_mb']:.0f} MB",
+        f"({r['server_cpu_ms_per_phone']:.1f} ms a phone), load CPU {r['load_cpu_s']:.1f} s; threads "
+        f"{r['threads_before']} → {r['threads_after']}; RSS {r['rss_before_mb']:.0f} → peak "
+        f"{r['rss_peak_mb']:.0f} → {r['rss_after_mb']:.0f} MB"
+        + (
+            f" (after each reload again: {', '.join(f'{mb:.0f}' for mb in r['rss_after_again_mb'])} MB)"
+            if r["rss_after_again_mb"]
+            else ""
+        ),
         flush=True,
     )
     for name, value, ok in targets(r):
@@ -307,6 +351,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--movers", type=float, default=0.1, help="share of phones that change session after")
     parser.add_argument("--move-after", type=float, default=0.5, help="seconds after the socket opened")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before memory is read, before/after")
+    parser.add_argument("--again", type=int, default=0, help="reload and leave this many more times (memory only)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs the server")
     parser.add_argument("--root", type=Path, default=fanout.ROOT, help="the checkout whose run.py is measured")
