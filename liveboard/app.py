@@ -27,8 +27,15 @@ from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
 from liveboard.web import htmx
 from liveboard.web.auth import HostRequired
-from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
-from liveboard.web.ratelimit import Limiter
+from liveboard.web.errors import (
+    UNAVAILABLE,
+    database_unavailable,
+    domain_error,
+    error_response,
+    http_error,
+    rate_limited,
+)
+from liveboard.web.ratelimit import Limiter, RateLimited
 from liveboard.web.security import Guard
 from liveboard.web.views import (
     accounts,
@@ -112,6 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     hub.subscribe(live.changed)
     hub.on_relay(live.relay)
     live.relaying = hub.relaying
+    limiter = Limiter(settings.broadcast_url)
     password, generated = keys.admin_password(settings.admin_password)
 
     @asynccontextmanager
@@ -123,6 +131,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         live.close()
         await hub.stop()
+        await limiter.close()
         database.dispose()
 
     # The public address counts as this site too: behind a proxy that rewrites Host, phones still post.
@@ -139,6 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             HostRequired: host_required,
             DomainError: domain_error,
             HTTPException: http_error,
+            RateLimited: rate_limited,
             **dict.fromkeys(UNAVAILABLE, database_unavailable),
         },
         lifespan=lifespan,
@@ -147,7 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database
     app.state.hub = hub
     app.state.live = live
-    app.state.limiter = Limiter()
+    app.state.limiter = limiter
     app.state.admin_password = password
     app.state.admin_password_generated = generated
     return app

@@ -115,9 +115,7 @@ async def fragments(request: Request, token: str, *names: str, **extra: Any) -> 
 
 async def submit_pitch(request: Request) -> Response:
     token, _ = auth.ensure_participant_token(request)
-    limits = ratelimit.limiter(request)
-    limits.hit(ratelimit.PITCH, "pitch", token)
-    limits.hit(ratelimit.PITCH_PER_ADDRESS, "pitch-address", ratelimit.client_key(request))
+    await ratelimit.act(request, "pitch", token)
     fields = await form(request)
     try:
         token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))
@@ -144,6 +142,7 @@ async def form_error(
 
 async def toggle_interest(request: Request) -> Response:
     pitch_id = request.path_params["id"]
+    await ratelimit.act(request, "interest", auth.ensure_participant_token(request)[0])
     token, new = await act(request, lambda db, event, who: pitches.toggle_interest(db, event, who, pitch_id))
     fragment = None
     if htmx.is_htmx(request):
@@ -166,6 +165,7 @@ async def move(request: Request, step: Any) -> Response:
     `step` refuses before it writes and writes with plain statements, and an htmx request gets this person's
     "where do I go now" and marks (the board's counts come over the socket, rendered once for everyone)."""
     token, new = auth.ensure_participant_token(request)
+    await ratelimit.act(request, "move", token)
     slug, session_id = request.path_params["slug"], request.path_params["id"]
     known, answer = database(request).event_ids, htmx.is_htmx(request)
     visitor = participants.Visitor(token, request.state.lang)
@@ -198,6 +198,7 @@ async def leave(request: Request) -> Response:
 
 async def add_note(request: Request) -> Response:
     session_id = request.path_params["id"]
+    await ratelimit.act(request, "note", auth.ensure_participant_token(request)[0])
     fields = await form(request)
 
     def work(db: Session, event: Event, who: Participant) -> None:
@@ -214,6 +215,7 @@ async def add_note(request: Request) -> Response:
 async def toggle_support(request: Request) -> Response:
     """+1 on a note, or taking it back. Answers htmx with the button as it now is, a plain form with the page."""
     note_id = request.path_params["id"]
+    await ratelimit.act(request, "support", auth.ensure_participant_token(request)[0])
     token, new = await act(request, lambda db, event, who: notes.toggle_support(db, event, who, note_id))
     slug = request.path_params["slug"]
 

@@ -110,9 +110,7 @@ async def act(request: Request, work: Any) -> tuple[str, bool, Any]:
 
 async def propose(request: Request) -> Response:
     token, _ = auth.ensure_member_token(request)
-    limits = ratelimit.limiter(request)
-    limits.hit(ratelimit.PITCH, "series-item", token)
-    limits.hit(ratelimit.PITCH_PER_ADDRESS, "series-item-address", ratelimit.client_key(request))
+    await ratelimit.act(request, "series-item", token)
     fields = await form(request)
     slug = request.path_params["series"]
     try:
@@ -140,6 +138,7 @@ async def toggle_support(request: Request) -> Response:
     """+1 on a friction point, or taking it back. htmx gets the button as it now is; a plain form, the page."""
     item_id = request.path_params["id"]
     slug = request.path_params["series"]
+    await ratelimit.act(request, "series-support", auth.ensure_member_token(request)[0])
     token, new, _ = await act(request, lambda db, series, member: items.toggle_support(db, series, member, item_id))
 
     def load(db: Session) -> dict[str, Any]:
