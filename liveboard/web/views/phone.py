@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from liveboard.domain import board, changes, events, notes, participants, pitches, presence, schedule
+from liveboard.domain import blocking, board, changes, events, notes, participants, pitches, presence, schedule
 from liveboard.domain.errors import Invalid
 from liveboard.domain.harvest import NoteView
 from liveboard.models import Event, Participant
@@ -96,6 +96,7 @@ async def act(request: Request, work: Any) -> tuple[str, bool]:
         # participant under the lock), so two first actions of one phone cannot wait for each other.
         changes.lock(db, event)
         participant = participants.get_or_create(db, event, token, lang=request.state.lang)
+        blocking.refuse(participant)
         work(db, event, participant)
 
     await write(request, run)
