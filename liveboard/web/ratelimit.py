@@ -11,19 +11,22 @@ replaying one cookie is slowed to a pace the server takes in its stride:
 - `pitch`, `note`, `series-item`: each is typed; 20 a minute is one every three seconds. A note-taker (`take-note`,
   per key) types for a whole room, so gets 60.
 
-A venue's wifi puts the whole hall behind one address, so a limit per address that counted every action would
-refuse the room at a round start (a thousand joins in five seconds, then a fifth of them changing their mind and
-a tenth leaving). The limit per address therefore counts only *new* participants: a token the limiter has not
-seen act within the last hour (`SEEN`). A phone that behaves like a person is new once an hour and then known,
-so its later actions never touch the address's budget; a script that drops its cookie (or mints fresh ones by
-loading the page) is new on every request, and the address's budget of new participants is what stops it.
-That budget (`NEW_PER_ADDRESS`) is 1,500 a minute, so a hall of a thousand first-timers starting a round at once
-goes through with half as many again to spare, and 5,000 an hour, more distinct phones than any evening has
-behind one address, which holds a cookie-dropping script to a trickle after its first minute. A token counts
-as seen only once its action was let through, so a refusal cannot be replayed with the same cookie to get past
-the address's budget. Pitches and series items also have a smaller budget of new participants per address
-(`NEW_PER_ADDRESS_FOR`), since each lands in the hosts' moderation queue: 60 a minute is a packed hall's pitch
-phase, and no more than a queue can be read.
+A venue's wifi puts the whole hall behind one address, so a limit per address that counted every action would refuse
+the room at a round start (a thousand joins in five seconds, then a fifth of them changing their mind and a tenth
+leaving). The limit per address therefore counts only *new* participants: a token the limiter has not seen act
+within the last hour (`SEEN`). A phone that behaves like a person is new once an hour and then known, so its later
+actions never touch the address's budget; a script that drops its cookie (or mints fresh ones by loading the page)
+is new on every request, and the address's budget of new participants is what stops it. That budget
+(`NEW_PER_ADDRESS`) is 1,500 a minute, so a hall of a thousand first-timers starting a round at once goes through
+with half as many again to spare, and 5,000 an hour, more distinct phones than any evening has behind one address,
+which holds a cookie-dropping script to a trickle after its first minute. A token the address's budget refused is
+forgotten again, so a refusal cannot be replayed with the same cookie to get past it. Pitches and series items also
+have a smaller budget of new participants per address (`NEW_PER_ADDRESS_FOR`), since each lands in the hosts'
+moderation queue: 60 a minute is a packed hall's pitch phase, and no more than a queue can be read.
+
+Cost: a join is a round start's hot path. Each instance remembers whom it saw act (`Limiter.known`), so a known
+participant's action costs the storage one call (its action's window); a new participant's, four (bench/ratelimit.py
+measures them).
 
 With several instances the limiter keeps its windows in Redis (the broadcast URL's server), so the limits are the
 cluster's, not each instance's. While Redis is away the limiter fails open: an action goes through unlimited,
@@ -170,20 +173,25 @@ class Limiter:
         Only a participant new to the limiter counts against the address (see the module's docstring)."""
         now = time.time()
         seen = self.known.get(who)
-        new = False
         if seen is None or now - seen > SEEN.get_expiry():
-            new = await self._ask(lambda: self.limiter.test(SEEN, "seen", who), None)
-            if new is False:
+            # One call both asks and marks: True the first time in the window (new), False after (known).
+            new = await self._ask(lambda: self.limiter.hit(SEEN, "seen", who), None)
+            if new:
+                await self._count_new(action, who, address)
+            if new is not None:
                 self._know(who, now)
-        if new:
+        await self.hit(PER_PARTICIPANT[action], action, who)
+
+    async def _count_new(self, action: str, who: str, address: str) -> None:
+        try:
             for item in NEW_PER_ADDRESS:
                 await self.hit(item, "new", address)
             if action in NEW_PER_ADDRESS_FOR:
                 await self.hit(NEW_PER_ADDRESS_FOR[action], "new", action, address)
-        await self.hit(PER_PARTICIPANT[action], action, who)
-        if new:
-            await self._ask(lambda: self.limiter.hit(SEEN, "seen", who), True)
-            self._know(who, now)
+        except RateLimited:
+            # Refused by the address: still new next time, so retrying one cookie is no way round the budget.
+            await self._ask(lambda: self.limiter.clear(SEEN, "seen", who), None)
+            raise
 
     def _know(self, who: str, now: float) -> None:
         self.known.pop(who, None)
