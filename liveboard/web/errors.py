@@ -121,18 +121,21 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     return response
 
 
+def rate_message(exc: RateLimited) -> str:
+    """A 429's words: when to try again."""
+    if exc.message is not None:
+        return i18n.gettext(exc.message)
+    return i18n.ngettext(
+        "That was a lot at once. Please try again in {seconds} second.",
+        "That was a lot at once. Please try again in {seconds} seconds.",
+        exc.seconds,
+    ).format(seconds=exc.seconds)
+
+
 async def rate_limited(request: Request, exc: Exception) -> Response:
     """429 with when to try again, in words and in `Retry-After`; for htmx in the page's message area."""
     assert isinstance(exc, RateLimited)
-    if exc.message is None:
-        text = i18n.ngettext(
-            "That was a lot at once. Please try again in {seconds} second.",
-            "That was a lot at once. Please try again in {seconds} seconds.",
-            exc.seconds,
-        ).format(seconds=exc.seconds)
-    else:
-        text = i18n.gettext(exc.message)
-    response = error_response(request, 429, text)
+    response = error_response(request, 429, rate_message(exc))
     response.headers["Retry-After"] = str(exc.seconds)
     return response
 

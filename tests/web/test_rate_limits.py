@@ -179,3 +179,44 @@ def test_supporting_friction_points_is_limited_per_member(server: LiveServer, di
     assert [member.post(url).status_code for _ in range(limit)] == [303] * limit
     assert member.post(url).status_code == 429
     assert server.client().post(url).status_code == 303
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_a_pitch_refused_for_speed_comes_back_with_what_was_typed(server: LiveServer, headers: dict) -> None:
+    phone = server.client()
+    for number in range(PER_PARTICIPANT["pitch"].amount):
+        assert phone.post("/e/demo/pitches", data={"title": f"Idé {number}"}).status_code == 303
+    before = server.dump()
+    typed = {"title": "Min sidste idé", "story": "Med en historie, jeg var længe om"}
+    response = phone.post("/e/demo/pitches", data=typed, headers=headers)
+    assert response.status_code == 429
+    page = html.unescape(response.text)
+    assert typed["title"] in page and typed["story"] in page
+    assert f"try again in {response.headers['Retry-After']} second" in errors(response.text)
+    assert server.dump() == before
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_a_note_refused_for_speed_comes_back_with_what_was_typed(server: LiveServer, headers: dict) -> None:
+    phone = server.client()
+    slot = server.slot(1, "Lokale 1")
+    assert phone.post(f"/e/demo/sessions/{slot.id}/join").status_code == 303
+    path = f"/e/demo/sessions/{slot.id}/notes"
+    for number in range(PER_PARTICIPANT["note"].amount):
+        assert phone.post(path, data={"kind": "idea", "text": f"Note {number}"}).status_code == 303
+    response = phone.post(path, data={"kind": "idea", "text": "Den sidste tanke"}, headers=headers)
+    assert response.status_code == 429
+    assert "Den sidste tanke" in html.unescape(response.text)
+    assert f"try again in {response.headers['Retry-After']} second" in errors(response.text)
+
+
+def test_a_friction_point_refused_for_speed_comes_back_with_what_was_typed(
+    server: LiveServer,
+    dialogue: Dialogue,  # noqa: F811
+) -> None:
+    member = server.client()
+    for number in range(PER_PARTICIPANT["series-item"].amount):
+        assert member.post(f"/s/{SLUG}/items", data={"title": f"Bøv {number}"}).status_code == 303
+    response = member.post(f"/s/{SLUG}/items", data={"title": "Den sidste bøv", "story": "Skemaet"}, headers=HX)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "Den sidste bøv" in html.unescape(response.text) and "Skemaet" in html.unescape(response.text)

@@ -15,7 +15,8 @@ from liveboard.domain.errors import Invalid
 from liveboard.domain.harvest import NoteView
 from liveboard.models import Event, Participant
 from liveboard.web import auth, htmx, ratelimit
-from liveboard.web.errors import message
+from liveboard.web.errors import message, rate_message
+from liveboard.web.ratelimit import RateLimited
 from liveboard.web.requests import database, form, now, read, write
 from liveboard.web.templating import page, render
 
@@ -116,29 +117,34 @@ async def fragments(request: Request, token: str, *names: str, **extra: Any) -> 
 
 async def submit_pitch(request: Request) -> Response:
     token, _ = auth.ensure_participant_token(request)
-    await ratelimit.act(request, "pitch", token)
     fields = await form(request)
     try:
+        await ratelimit.act(request, "pitch", token)
         token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))
-    except Invalid as error:
+    except (Invalid, RateLimited) as error:
         return await form_error(request, "_pitch_form.html", "_pitch_form.html", fields, error)
     fragment = await fragments(request, token, "_pitch_form.html", sent=True) if htmx.is_htmx(request) else None
     return with_cookie(request, htmx.done(request, back_to(request, "?sent=1#pitch-form"), fragment), token, new)
 
 
 async def form_error(
-    request: Request, fragment: str, failed: str, fields: dict[str, object], error: Invalid
+    request: Request, fragment: str, failed: str, fields: dict[str, object], error: Invalid | RateLimited
 ) -> Response:
-    """A refused form comes back with what the person typed and what is wrong, so nothing they wrote is lost.
+    """A refused form comes back with what the person typed and what is wrong (422), or when to send it again
+    (429), so nothing they wrote is lost.
 
     `fragment` is what the form's htmx request swaps (the form itself, or the region around it)."""
     token, _ = auth.ensure_participant_token(request)
     context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
-    context.update(values=fields, error=message(error), failed=failed)
+    limited = isinstance(error, RateLimited)
+    context.update(values=fields, error=rate_message(error) if limited else message(error), failed=failed)  # type: ignore[arg-type]
+    status, headers = (429, {"Retry-After": str(error.seconds)}) if limited else (422, {})  # type: ignore[union-attr]
     if not htmx.is_htmx(request):
-        return page(request, "phone.html", status_code=422, **context)
+        response = page(request, "phone.html", status_code=status, **context)
+        response.headers.update(headers)
+        return response
     html = render(fragment, request=request, **context)
-    return HTMLResponse(html, status_code=422)
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 async def toggle_interest(request: Request) -> Response:
@@ -199,15 +205,15 @@ async def leave(request: Request) -> Response:
 
 async def add_note(request: Request) -> Response:
     session_id = request.path_params["id"]
-    await ratelimit.act(request, "note", auth.ensure_participant_token(request)[0])
     fields = await form(request)
 
     def work(db: Session, event: Event, who: Participant) -> None:
         notes.add(db, event, who, session_id, fields)
 
     try:
+        await ratelimit.act(request, "note", auth.ensure_participant_token(request)[0])
         token, new = await act(request, work)
-    except Invalid as error:
+    except (Invalid, RateLimited) as error:
         return await form_error(request, "_my_evening.html", "_note_form.html", fields, error)
     fragment = await fragments(request, token, "_my_evening.html", noted=True) if htmx.is_htmx(request) else None
     return with_cookie(request, htmx.done(request, back_to(request, "?noted=1#my-evening"), fragment), token, new)
