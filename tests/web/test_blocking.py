@@ -229,3 +229,14 @@ def new_event() -> dict[str, str]:
         "language": "da",
         "place": "Rådhushallen",
     }
+
+
+def test_htmx_block_and_unblock_answer_with_the_console(
+    server: LiveServer, host: httpx.Client, spammer: httpx.Client
+) -> None:
+    who = pid(server, spammer)
+    console = host.post(block_path(who), headers=HX)
+    assert console.status_code == 200 and '<main id="main"' in console.text
+    assert f'id="blocked-{who}"' in console.text and SPAM_PITCH not in html.unescape(console.text)
+    console = host.post(block_path(who, "unblock"), headers=HX)
+    assert 'id="blocked"' not in console.text and SPAM_PITCH in html.unescape(console.text)
