@@ -26,9 +26,16 @@ from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
 from liveboard.web import htmx, static_files
 from liveboard.web.auth import HostRequired
-from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
+from liveboard.web.errors import (
+    UNAVAILABLE,
+    database_unavailable,
+    domain_error,
+    error_response,
+    http_error,
+    rate_limited,
+)
 from liveboard.web.phone_parts import PhoneParts
-from liveboard.web.ratelimit import Limiter
+from liveboard.web.ratelimit import Limiter, RateLimited
 from liveboard.web.security import Guard
 from liveboard.web.static_files import Static
 from liveboard.web.views import (
@@ -113,6 +120,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     hub.subscribe(live.changed)
     hub.on_relay(live.relay)
     live.relaying = hub.relaying
+    limiter = Limiter(settings.broadcast_url)
     password, generated = keys.admin_password(settings.admin_password)
 
     @asynccontextmanager
@@ -124,6 +132,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         live.close()
         await hub.stop()
+        await limiter.close()
         database.dispose()
 
     # The public address counts as this site too: behind a proxy that rewrites Host, phones still post.
@@ -140,6 +149,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             HostRequired: host_required,
             DomainError: domain_error,
             HTTPException: http_error,
+            RateLimited: rate_limited,
             **dict.fromkeys(UNAVAILABLE, database_unavailable),
         },
         lifespan=lifespan,
@@ -148,7 +158,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database
     app.state.hub = hub
     app.state.live = live
-    app.state.limiter = Limiter()
+    app.state.limiter = limiter
     app.state.phone_parts = PhoneParts()
     app.state.admin_password = password
     app.state.admin_password_generated = generated

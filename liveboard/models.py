@@ -109,6 +109,9 @@ class Participant(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=60)
     lang: str | None = Field(default=None, max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
+    #: Set while a host has blocked this participant (`domain.blocking`): their notes and pending pitches are
+    #: withheld from every view, not deleted, and come back when it is cleared.
+    blocked_at: datetime | None = Field(default=None)
 
 
 class Pitch(SQLModel, table=True):

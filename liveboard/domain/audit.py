@@ -55,6 +55,8 @@ LABELS: dict[str, str] = {
     "note.merge": N_("Notes merged"),
     "note.themes": N_("Themes set"),
     "item.merge": N_("Points merged"),
+    "participant.block": N_("Participant blocked"),
+    "participant.unblock": N_("Participant unblocked"),
     "series.create": N_("Series created"),
     "series.import": N_("Series imported from a file"),
     "series.edit": N_("Series changed"),
@@ -90,6 +92,8 @@ MESSAGES: dict[str, str] = {
     "event.purge": N_("%(participants)s participants, %(notes)s notes, %(pitches)s pitches"),
     "event.import": N_("%(rooms)s rooms, %(rounds)s rounds, %(pitches)s pitches"),
     "series.import": N_("%(meetings)s meetings, %(items)s points"),
+    "participant.block": N_("participant #%(participant)s: %(notes)s notes and %(pitches)s waiting pitches withheld"),
+    "participant.unblock": N_("participant #%(participant)s: %(notes)s notes and %(pitches)s waiting pitches back"),
 }
 #: Values that are one word of the code's: a phase, open or closed, a role.
 WORDS: dict[tuple[str, str, object], str] = {

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from liveboard.domain import announcements, events, pitches
+from liveboard.domain import announcements, blocking, events, pitches
 from liveboard.models import Announcement, AuditEntry, Event, Interest, Note, Pitch, Presence, Room, Round, Support
 from liveboard.models import Session as Slot
 
@@ -64,6 +64,8 @@ class Board:
     audit: list[AuditEntry] = field(default_factory=list)
     #: The newest shown notes of each session running now, newest first: what the door signs show.
     latest_notes: dict[int, list[LatestNote]] = field(default_factory=dict)
+    #: The participants hosts have blocked; loaded only with `all_pitches` (for the host console).
+    blocked: list[blocking.Blocked] = field(default_factory=list)
 
     def cell(self, room: Room, round_: Round) -> Cell | None:
         return self.cells.get((room.id, round_.id))  # type: ignore[arg-type]
@@ -213,6 +215,9 @@ def load(db: Session, event: Event, now: datetime, *, all_pitches: bool = False)
     rounds = events.rounds(db, event)
     everything = pitches.all_pitches(db, event)
     shown = everything if all_pitches else [p for p in everything if p.status == "approved"]
+    withheld = blocking.blocked_ids(db, event) if all_pitches else set()
+    if withheld:  # a blocked participant's pitches waiting for moderation leave the queue until unblocked
+        shown = [p for p in shown if not (p.status == "pending" and p.participant_id in withheld)]
     by_id = {p.id: p for p in everything}
     room_by_id = {r.id: r for r in rooms}
     round_by_id = {r.id: r for r in rounds}
@@ -235,6 +240,8 @@ def load(db: Session, event: Event, now: datetime, *, all_pitches: bool = False)
         now=now,
     )
     board.by_session = {c.session.id: c for c in cells.values()}  # type: ignore[misc]
+    if withheld:
+        board.blocked = blocking.blocked(db, event)
     current = board.clock.current
     if current is not None:
         board.latest_notes = latest_notes(db, event, [c.session.id for c in board.cells_of(current)])  # type: ignore[misc]
@@ -268,6 +275,7 @@ def latest_notes(db: Session, event: Event, session_ids: list[int]) -> dict[int,
             col(Note.session_id).in_(session_ids),
             col(Note.hidden).is_(False),
             col(Note.merged_into_id).is_(None),
+            blocking.shown_by(Note.participant_id, event.id),  # type: ignore[arg-type]
         )
         .subquery()
     )

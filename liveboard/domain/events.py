@@ -253,11 +253,14 @@ def iso(moment: datetime | None) -> str | None:
 
 def snapshot(db: Session, event: Event, *, host: bool = False) -> dict[str, object]:
     """The contract's live snapshot. Pitches other than approved ones only for hosts."""
+    from liveboard.domain import blocking
     from liveboard.domain import pitches as pitch_domain
 
     interest = interest_counts(db, event)
     present = presence_counts(db, event)
     shown = pitch_domain.all_pitches(db, event) if host else pitch_domain.approved(db, event)
+    if host and (withheld := blocking.blocked_ids(db, event)):
+        shown = [p for p in shown if not (p.status == "pending" and p.participant_id in withheld)]
     return {
         "slug": event.slug,
         "title": event.title,

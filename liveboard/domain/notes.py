@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from liveboard.domain import audit, schedule, validate
+from liveboard.domain import audit, blocking, schedule, validate
 from liveboard.domain.changes import bump, reload, tag
 from liveboard.domain.errors import N_, Conflict, Denied, Invalid, NotFound
 from liveboard.models import NOTE_KINDS, Event, Note, NoteTheme, Participant, Support
@@ -218,7 +218,7 @@ def toggle_support(db: Session, event: Event, participant: Participant, note_id:
     note = get(db, event, note_id)
     bump(db, event, "support", note_id=note.id, session_id=note.session_id or 0)  # type: ignore[arg-type]
     fresh = reload(db, note)
-    if fresh is None or fresh.hidden or fresh.merged_into_id is not None:
+    if fresh is None or fresh.hidden or fresh.merged_into_id is not None or _withheld(db, fresh):
         raise Conflict(N_("This note is no longer shown, so it cannot be supported."))
     removed = db.exec(  # type: ignore[call-overload]
         delete(Support).where(col(Support.participant_id) == participant.id, col(Support.note_id) == fresh.id)
@@ -230,12 +230,22 @@ def toggle_support(db: Session, event: Event, participant: Participant, note_id:
     return True
 
 
+def _withheld(db: Session, note: Note) -> bool:
+    author = db.get(Participant, note.participant_id) if note.participant_id else None
+    return author is not None and author.blocked_at is not None
+
+
 # --- reading -------------------------------------------------------------------------------------------------
 
 
 def of_event(db: Session, event: Event, *, include_hidden: bool = False) -> list[Note]:
-    """The event's notes, oldest first. Merged notes are never listed; hidden ones only for hosts."""
-    query = select(Note).where(Note.event_id == event.id, col(Note.merged_into_id).is_(None))
+    """The event's notes, oldest first. Merged notes are never listed; hidden ones only for hosts; a blocked
+    participant's for nobody (`blocking`)."""
+    query = select(Note).where(
+        Note.event_id == event.id,
+        col(Note.merged_into_id).is_(None),
+        blocking.shown_by(Note.participant_id, event.id),  # type: ignore[arg-type]
+    )
     if not include_hidden:
         query = query.where(col(Note.hidden).is_(False))
     return list(db.exec(query.order_by(Note.created_at, Note.id)))
@@ -248,6 +258,7 @@ def of_session(db: Session, event: Event, session_id: int) -> list[Note]:
         Note.session_id == session_id,
         col(Note.hidden).is_(False),
         col(Note.merged_into_id).is_(None),
+        blocking.shown_by(Note.participant_id, event.id),  # type: ignore[arg-type]
     )
     return list(db.exec(query.order_by(col(Note.created_at).desc(), col(Note.id).desc())))
 

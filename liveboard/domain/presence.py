@@ -7,9 +7,9 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
-from liveboard.domain import attendance, participants, validate
+from liveboard.domain import attendance, blocking, participants, validate
 from liveboard.domain.changes import Versioned, bump, lock, tag
-from liveboard.domain.errors import N_, Conflict, Invalid, NotFound
+from liveboard.domain.errors import N_, Conflict, Denied, Invalid, NotFound
 from liveboard.models import Event, Participant, Presence, Room, Round, utcnow
 from liveboard.models import Session as Slot
 
@@ -31,6 +31,7 @@ _CELL = (
         .scalar_subquery()
         .label("present"),
         _PARTICIPANT.c.id.label("participant_id"),
+        _PARTICIPANT.c.blocked_at,
         _MINE.c.id.label("mine_id"),
         _MINE.c.session_id.label("mine_session"),
         _MY_SLOT.c.pitch_id.label("mine_pitch"),
@@ -70,6 +71,8 @@ def join(db: Session, event: Versioned, visitor: participants.Visitor, session_i
     cell = run(_CELL, {"session": number, "event": event.id, "token": visitor.token}).first()
     if cell is None:
         raise NotFound(N_("There is no such session."))
+    if cell.blocked_at is not None:
+        raise Denied(blocking.BLOCKED)
     if cell.mine_session == number:
         return cell.participant_id
     if cell.present >= cell.capacity:

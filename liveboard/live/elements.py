@@ -155,8 +155,9 @@ def screen(board: Board, dirty: Dirty | None) -> list[Element]:
         for cell in _cells(board, dirty.sessions if dirty else None):
             out.append(Element(f"count-{cell.session.id}", _one("_count.html", board, cell=cell)))
             out.append(Element(f"door-count-{cell.session.id}", _one("screen/_door_count.html", board, cell=cell)))
-    if kinds is None or kinds & {"note", "support"}:
-        out.extend(_door_notes(board, dirty.sessions if dirty else None))
+    if kinds is None or kinds & {"note", "support", "block"}:
+        # A block (or unblock) withholds (or restores) notes in any session: every door's notes again.
+        out.extend(_door_notes(board, dirty.sessions if dirty and "block" not in kinds else None))
     return out
 
 
@@ -183,6 +184,8 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
     kinds = dirty.kinds
     if kinds & CONSOLE_WIDE:
         kinds = kinds | {"pitch", "announcement", "rooms", "rounds"}
+    if "block" in kinds:  # the queue loses (or regains) the participant's pitches; the list of blocked changes
+        kinds = kinds | {"pitch"}
     out: list[Element] = []
     lists = _host_lists(board)
     if kinds & {"pitch"}:
@@ -210,7 +213,7 @@ def host(board: Board, dirty: Dirty | None) -> list[Element]:
 
 
 #: Changes that alter what the report shows: its notes, their support, the curves, the programme and the figures.
-REPORT = {"note", "support", "presence", "schedule", "pitch", "event", "rooms", "rounds", "import", "purge"}
+REPORT = {"note", "support", "presence", "schedule", "pitch", "event", "rooms", "rounds", "import", "purge", "block"}
 
 
 def report(board: Board, dirty: Dirty | None) -> list[Element]:

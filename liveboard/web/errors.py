@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from liveboard import i18n
 from liveboard.domain.errors import N_, NC_, Conflict, Denied, DomainError, Gone, Invalid, NotFound
 from liveboard.web import htmx
+from liveboard.web.ratelimit import RateLimited
 from liveboard.web.templating import render
 
 #: English words with two meanings, with the contexts the templates use too (`pgettext`), so that a form's label
@@ -117,6 +118,25 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     text = i18n.gettext("The database cannot be reached just now. Please try again in a moment.")
     response = error_response(request, 503, text)
     response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def rate_message(exc: RateLimited) -> str:
+    """A 429's words: when to try again."""
+    if exc.message is not None:
+        return i18n.gettext(exc.message)
+    return i18n.ngettext(
+        "That was a lot at once. Please try again in {seconds} second.",
+        "That was a lot at once. Please try again in {seconds} seconds.",
+        exc.seconds,
+    ).format(seconds=exc.seconds)
+
+
+async def rate_limited(request: Request, exc: Exception) -> Response:
+    """429 with when to try again, in words and in `Retry-After`; for htmx in the page's message area."""
+    assert isinstance(exc, RateLimited)
+    response = error_response(request, 429, rate_message(exc))
+    response.headers["Retry-After"] = str(exc.seconds)
     return response
 
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from liveboard import exports
-from liveboard.domain import announcements, audit, board, events, pitches, schedule, setup
+from liveboard.domain import announcements, audit, blocking, board, events, pitches, schedule, setup
 from liveboard.domain.errors import N_, Invalid
 from liveboard.models import PHASES, Event
 from liveboard.web import auth, htmx
@@ -112,6 +112,16 @@ routes = [
     Route(
         "/e/{slug}/host/pitches/{id}/merge",
         action(lambda db, e, f, p: pitches.merge(db, e, p["id"], f.get("into")), "queue"),
+        methods=["POST"],
+    ),
+    Route(
+        "/e/{slug}/host/participants/{id}/block",
+        action(lambda db, e, f, p: blocking.block(db, e, p["id"]), "blocked"),
+        methods=["POST"],
+    ),
+    Route(
+        "/e/{slug}/host/participants/{id}/unblock",
+        action(lambda db, e, f, p: blocking.unblock(db, e, p["id"]), "blocked"),
         methods=["POST"],
     ),
     Route(

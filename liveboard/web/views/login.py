@@ -41,8 +41,8 @@ async def login(request: Request) -> Response:
     password = fields.get("password")
     limits = ratelimit.limiter(request)
     keys = (("login-address", ratelimit.client_key(request)), ("login-user", username))
-    limits.check(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
-    limits.check(ratelimit.LOGIN_PER_USERNAME, *keys[1])
+    await limits.check(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
+    await limits.check(ratelimit.LOGIN_PER_USERNAME, *keys[1])
     if not isinstance(password, str) or not password:
         error = i18n.gettext("Type your password.")
         return page(request, "host/login.html", status_code=422, error=error, next=target, username=username)
@@ -51,8 +51,8 @@ async def login(request: Request) -> Response:
     account = await read(request, lambda db: accounts.check_password(db, username, password))
     token = await write(request, lambda db: accounts.log_in(db, account, password, moment)) if account else None
     if token is None:
-        limits.count(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
-        limits.count(ratelimit.LOGIN_PER_USERNAME, *keys[1])
+        await limits.count(ratelimit.LOGIN_PER_ADDRESS, *keys[0])
+        await limits.count(ratelimit.LOGIN_PER_USERNAME, *keys[1])
         error = i18n.gettext("That username and password do not match an account that may log in.")
         return page(request, "host/login.html", status_code=403, error=error, next=target, username=username)
     response = RedirectResponse(target, status_code=303)

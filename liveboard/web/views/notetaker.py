@@ -19,7 +19,7 @@ from liveboard.domain import events, notes, schedule
 from liveboard.domain.errors import Invalid
 from liveboard.models import Event, Pitch, Room, Round
 from liveboard.models import Session as Slot
-from liveboard.web import auth, htmx
+from liveboard.web import auth, htmx, ratelimit
 from liveboard.web.errors import message
 from liveboard.web.requests import form, read, write
 from liveboard.web.templating import page, render
@@ -66,6 +66,8 @@ async def take_note(request: Request) -> Response:
     slug, session_id = request.path_params["slug"], request.path_params["id"]
     fields = await form(request)
     key = fields.get("key")
+    # Per key: the key is the note-taker's identity, as a cookie's token is a participant's.
+    await ratelimit.act(request, "take-note", f"key:{str(key)[:64]}")
 
     def run(db: Session) -> None:
         notes.add_by_key(db, events.by_slug(db, slug), session_id, key, fields)

@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from liveboard.domain import board, changes, events, notes, participants, pitches, presence, schedule
+from liveboard.domain import blocking, board, changes, events, notes, participants, pitches, presence, schedule
 from liveboard.domain.errors import Invalid
 from liveboard.domain.harvest import NoteView
 from liveboard.models import Event, Participant
 from liveboard.web import auth, htmx, phone_parts, ratelimit
-from liveboard.web.errors import message
+from liveboard.web.errors import message, rate_message
+from liveboard.web.ratelimit import RateLimited
 from liveboard.web.requests import database, form, now, read, write
 from liveboard.web.security import text_size
 from liveboard.web.templating import page, render
@@ -148,6 +149,7 @@ async def act(request: Request, work: Any) -> tuple[str, bool]:
         # participant under the lock), so two first actions of one phone cannot wait for each other.
         changes.lock(db, event)
         participant = participants.get_or_create(db, event, token, lang=request.state.lang)
+        blocking.refuse(participant)
         work(db, event, participant)
 
     await write(request, run)
@@ -167,37 +169,39 @@ async def fragments(request: Request, token: str, *names: str, **extra: Any) -> 
 
 async def submit_pitch(request: Request) -> Response:
     token, _ = auth.ensure_participant_token(request)
-    limits = ratelimit.limiter(request)
-    limits.hit(ratelimit.PITCH, "pitch", token)
-    limits.hit(ratelimit.PITCH_PER_ADDRESS, "pitch-address", ratelimit.client_key(request))
     fields = await form(request)
     try:
+        await ratelimit.act(request, "pitch", token)
         token, new = await act(request, lambda db, event, who: pitches.submit(db, event, who, fields))
-    except Invalid as error:
+    except (Invalid, RateLimited) as error:
         return await form_error(request, "_pitch_form.html", "_pitch_form.html", fields, error)
     fragment = await fragments(request, token, "_pitch_form.html", sent=True) if htmx.is_htmx(request) else None
     return with_cookie(request, htmx.done(request, back_to(request, "?sent=1#pitch-form"), fragment), token, new)
 
 
 async def form_error(
-    request: Request, fragment: str, failed: str, fields: dict[str, object], error: Invalid
+    request: Request, fragment: str, failed: str, fields: dict[str, object], error: Invalid | RateLimited
 ) -> Response:
-    """A refused form comes back with what the person typed and what is wrong, so nothing they wrote is lost.
+    """A refused form comes back with what the person typed and what is wrong (422), or when to send it again
+    (429), so nothing they wrote is lost.
 
     `fragment` is what the form's htmx request swaps (the form itself, or the region around it)."""
     token, _ = auth.ensure_participant_token(request)
+    limited = isinstance(error, RateLimited)
+    said = {"values": fields, "error": rate_message(error) if limited else message(error), "failed": failed}  # type: ignore[arg-type]
+    status, headers = (429, {"Retry-After": str(error.seconds)}) if limited else (422, {})  # type: ignore[union-attr]
     if not htmx.is_htmx(request):
         context = await read(request, lambda db: phone_page(request, db, token))
-        context.update(values=fields, error=message(error), failed=failed)
-        return HTMLResponse(phone_html(request, context), status_code=422)
+        return HTMLResponse(phone_html(request, {**context, **said}), status_code=status, headers=headers)
     context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
-    context.update(values=fields, error=message(error), failed=failed)
+    context.update(said)
     html = render(fragment, request=request, **context)
-    return HTMLResponse(html, status_code=422)
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 async def toggle_interest(request: Request) -> Response:
     pitch_id = request.path_params["id"]
+    await ratelimit.act(request, "interest", auth.ensure_participant_token(request)[0])
     token, new = await act(request, lambda db, event, who: pitches.toggle_interest(db, event, who, pitch_id))
     fragment = None
     if htmx.is_htmx(request):
@@ -220,6 +224,7 @@ async def move(request: Request, step: Any) -> Response:
     `step` refuses before it writes and writes with plain statements, and an htmx request gets this person's
     "where do I go now" and marks (the board's counts come over the socket, rendered once for everyone)."""
     token, new = auth.ensure_participant_token(request)
+    await ratelimit.act(request, "move", token)
     slug, session_id = request.path_params["slug"], request.path_params["id"]
     known, answer = database(request).event_ids, htmx.is_htmx(request)
     visitor = participants.Visitor(token, request.state.lang)
@@ -258,8 +263,9 @@ async def add_note(request: Request) -> Response:
         notes.add(db, event, who, session_id, fields)
 
     try:
+        await ratelimit.act(request, "note", auth.ensure_participant_token(request)[0])
         token, new = await act(request, work)
-    except Invalid as error:
+    except (Invalid, RateLimited) as error:
         return await form_error(request, "_my_evening.html", "_note_form.html", fields, error)
     fragment = await fragments(request, token, "_my_evening.html", noted=True) if htmx.is_htmx(request) else None
     return with_cookie(request, htmx.done(request, back_to(request, "?noted=1#my-evening"), fragment), token, new)
@@ -268,6 +274,7 @@ async def add_note(request: Request) -> Response:
 async def toggle_support(request: Request) -> Response:
     """+1 on a note, or taking it back. Answers htmx with the button as it now is, a plain form with the page."""
     note_id = request.path_params["id"]
+    await ratelimit.act(request, "support", auth.ensure_participant_token(request)[0])
     token, new = await act(request, lambda db, event, who: notes.toggle_support(db, event, who, note_id))
     slug = request.path_params["slug"]
 

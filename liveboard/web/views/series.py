@@ -19,7 +19,8 @@ from liveboard.domain.errors import N_, Invalid
 from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
 from liveboard.models import Agenda, Item, Meeting, Series, Step
 from liveboard.web import auth, htmx, ratelimit
-from liveboard.web.errors import FIELD_LABELS
+from liveboard.web.errors import FIELD_LABELS, rate_message
+from liveboard.web.ratelimit import RateLimited
 from liveboard.web.requests import form, read, write
 from liveboard.web.templating import ENV, page, render
 
@@ -110,21 +111,26 @@ async def act(request: Request, work: Any) -> tuple[str, bool, Any]:
 
 async def propose(request: Request) -> Response:
     token, _ = auth.ensure_member_token(request)
-    limits = ratelimit.limiter(request)
-    limits.hit(ratelimit.PITCH, "series-item", token)
-    limits.hit(ratelimit.PITCH_PER_ADDRESS, "series-item-address", ratelimit.client_key(request))
     fields = await form(request)
     slug = request.path_params["series"]
     try:
+        await ratelimit.act(request, "series-item", token)
         token, new, _ = await act(request, lambda db, series, member: items.propose(db, series, member, fields))
-    except Invalid as error:
+    except (Invalid, RateLimited) as error:
+        # What they wrote comes back with what is wrong (422) or when to send it again (429): nothing is lost.
         token, new = auth.ensure_member_token(request)
         context = await read(request, lambda db: personal(db, slug, token))
-        context.update(values=fields, error=message(error), error_field=error.field)
-        if htmx.is_htmx(request):
-            response: Response = HTMLResponse(render("series/_form.html", request=request, **context), 422)
+        if isinstance(error, RateLimited):
+            context.update(values=fields, error=rate_message(error), error_field=None)
+            status, headers = 429, {"Retry-After": str(error.seconds)}
         else:
-            response = page(request, "series/series.html", status_code=422, **context)
+            context.update(values=fields, error=message(error), error_field=error.field)
+            status, headers = 422, {}
+        if htmx.is_htmx(request):
+            response: Response = HTMLResponse(render("series/_form.html", request=request, **context), status)
+        else:
+            response = page(request, "series/series.html", status_code=status, **context)
+        response.headers.update(headers)
         return with_cookie(request, response, token, new, context["series"].slug)
     fragment = None
     if htmx.is_htmx(request):
@@ -140,6 +146,7 @@ async def toggle_support(request: Request) -> Response:
     """+1 on a friction point, or taking it back. htmx gets the button as it now is; a plain form, the page."""
     item_id = request.path_params["id"]
     slug = request.path_params["series"]
+    await ratelimit.act(request, "series-support", auth.ensure_member_token(request)[0])
     token, new, _ = await act(request, lambda db, series, member: items.toggle_support(db, series, member, item_id))
 
     def load(db: Session) -> dict[str, Any]:
