@@ -18,7 +18,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from liveboard import ROOT, i18n, keys, migrate
+from liveboard import ROOT, i18n, keys, metrics, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
@@ -28,6 +28,7 @@ from liveboard.live.registry import Live
 from liveboard.web import htmx
 from liveboard.web.auth import HostRequired
 from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
+from liveboard.web.observe import Observe
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
 from liveboard.web.views import (
@@ -49,6 +50,7 @@ from liveboard.web.views import (
     series_log,
     series_screen,
 )
+from liveboard.web.views import metrics as metrics_view
 from liveboard.web.views import print as printed
 
 
@@ -58,6 +60,7 @@ def routes() -> list:
         *home.routes,
         *accounts.routes,
         *api.routes,
+        *metrics_view.routes,
         *phone.routes,
         *room.routes,
         *printed.routes,
@@ -131,7 +134,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sockets=Sockets(sockets(), allowed_hosts),
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
+        # Observe is outermost: a request's time is all of it, the guard and compression included.
         middleware=[
+            Middleware(Observe),
             Middleware(Guard, allowed_hosts=allowed_hosts),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
@@ -148,6 +153,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.hub = hub
     app.state.live = live
     app.state.limiter = Limiter()
+    app.state.metrics = metrics.registry_for(live, database, hub)
     app.state.admin_password = password
     app.state.admin_password_generated = generated
     return app
