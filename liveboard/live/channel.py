@@ -106,6 +106,8 @@ class Channel:
         self.event_id = event_id
         self.topic = (scope, event_id)
         self._flush_meter = metrics.flush_meter(scope)
+        #: Frames and bytes of catch-ups written in the current view's delivery (see `flush`).
+        self._caught_up = [0, 0]
         self._load = load
         self._now = now
         self._renderer = renderer
@@ -226,12 +228,15 @@ class Channel:
                 continue
             stream = self.streams.setdefault(key, Stream(base=board_version))
             frame = self._frame(stream, changed.get(key, []), board_version)
-            frames = size = 0
+            # Counted per view, not per client: a client adds 1 when it got the shared frame; catch-ups, rarer,
+            # are added up in `_caught_up`.
+            self._caught_up = [0, 0]
+            shared = 0
             for client in list(clients):
-                written = self._deliver(client, stream, frame, full.get(key), board_version)
-                if written:
-                    frames += 1
-                    size += written
+                shared += self._deliver(client, stream, frame, full.get(key), board_version)
+            frames, size = self._caught_up
+            if shared and frame is not None:
+                frames, size = frames + shared, size + shared * len(frame[0])
             if frames:
                 metrics.live_meter(self.topic[0], key[0]).sent(frames, size)
         self._flush_meter.observe(time.perf_counter() - started)
@@ -300,7 +305,7 @@ class Channel:
     def _deliver(
         self, client: Client, stream: Stream, frame: tuple[bytes, str] | None, full: list[Element] | None, version: int
     ) -> int:
-        """Write what `client` needs now; the bytes written (0 for none), which `flush` adds up for the metrics."""
+        """Write what `client` needs now. 1 when that was the view's shared frame, for `flush` to count."""
         wire = client.wire
         if wire.closed():
             self.leave(client)
@@ -326,7 +331,9 @@ class Channel:
                 return 0
             encoded = encode(text)
             wire.write(encoded, text)
-            return len(encoded)
+            self._caught_up[0] += 1
+            self._caught_up[1] += len(encoded)
+            return 0
         if frame is None:
             return 0
         if backlog > HIGH_WATER:
@@ -335,7 +342,7 @@ class Channel:
             return 0
         wire.write(*frame)
         client.version = version
-        return len(frame[0])
+        return 1
 
     def _catch_up(self, client: Client, stream: Stream, full: list[Element] | None, version: int) -> str | None:
         """What a (re)connecting client needs: the frames it missed when they are all still kept, else its
