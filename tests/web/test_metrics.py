@@ -24,6 +24,7 @@ from starlette.requests import Request
 from liveboard.app import create_app
 from liveboard.config import Settings
 from liveboard.db import Database
+from liveboard.live import channel as live_channel
 from liveboard.web.views.metrics import has_token, is_local, may_read
 from tests.conftest import HOST_PASSWORD, LiveServer, _serve
 from tests.live.test_websocket import (
@@ -153,6 +154,7 @@ def test_clients_that_do_not_read_are_counted_as_stale(
     server: LiveServer,
     host: httpx.Client,
     stuck_clients: list[Stuck],  # noqa: F811 (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = scrape(server.url)
     with ExitStack() as stack:
@@ -160,11 +162,22 @@ def test_clients_that_do_not_read_are_counted_as_stale(
         settle(server, 3)
         make_stale(server, host, stuck_clients, normal)
         samples = scrape(server.url)
+        for view in ("screen", "host"):
+            assert value(samples, "liveboard_live_clients_stale", scope="event", view=view) == 1, view
+            skipped = value(samples, "liveboard_live_stale_total", scope="event", view=view)
+            assert skipped >= value(before, "liveboard_live_stale_total", scope="event", view=view) + 1, view
+        assert value(samples, "liveboard_live_clients_stale", scope="event", view="phone") == 0
+
+        # Stuck too long: dropped, and counted so.
+        monkeypatch.setattr(live_channel, "STUCK_SECONDS", 0.0)
+        announce(host, "Farvel")
+        normal.until("Farvel")
+        wait_for_value(server.url, "liveboard_live_clients", 0, scope="event", view="host")
+        after = wait_for_value(server.url, "liveboard_live_clients", 1, scope="event", view="screen")  # the normal one
+    dropped = "liveboard_live_dropped_total"
     for view in ("screen", "host"):
-        assert value(samples, "liveboard_live_clients_stale", scope="event", view=view) == 1, view
-        skipped = value(samples, "liveboard_live_stale_total", scope="event", view=view)
-        assert skipped >= value(before, "liveboard_live_stale_total", scope="event", view=view) + 1, view
-    assert value(samples, "liveboard_live_clients_stale", scope="event", view="phone") == 0
+        assert value(after, "liveboard_live_clients_stale", scope="event", view=view) == 0, view
+        assert value(after, dropped, scope="event", view=view) >= value(before, dropped, scope="event", view=view) + 1
 
 
 def test_the_process_and_the_relay_are_reported(server: LiveServer) -> None:
