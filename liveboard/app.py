@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from liveboard import i18n, keys, migrate
+from liveboard import i18n, keys, metrics, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
@@ -34,6 +34,7 @@ from liveboard.web.errors import (
     http_error,
     rate_limited,
 )
+from liveboard.web.observe import Observe
 from liveboard.web.phone_parts import PhoneParts
 from liveboard.web.ratelimit import Limiter, RateLimited
 from liveboard.web.security import Guard
@@ -57,6 +58,7 @@ from liveboard.web.views import (
     series_log,
     series_screen,
 )
+from liveboard.web.views import metrics as metrics_view
 from liveboard.web.views import print as printed
 
 
@@ -66,6 +68,7 @@ def routes() -> list:
         *home.routes,
         *accounts.routes,
         *api.routes,
+        *metrics_view.routes,
         *phone.routes,
         *room.routes,
         *printed.routes,
@@ -141,7 +144,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sockets=Sockets(sockets(), allowed_hosts),
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
+        # Observe is outermost: a request's time is all of it, the guard and compression included.
         middleware=[
+            Middleware(Observe),
             Middleware(Guard, allowed_hosts=allowed_hosts),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
@@ -160,6 +165,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.live = live
     app.state.limiter = limiter
     app.state.phone_parts = PhoneParts()
+    app.state.metrics = metrics.registry_for(live, database, hub)
     app.state.admin_password = password
     app.state.admin_password_generated = generated
     return app

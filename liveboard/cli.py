@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import logging.config
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from liveboard import migrate
+from liveboard import logs, migrate
 from liveboard.config import ConfigError, Settings
 from liveboard.db import Database
 from liveboard.domain import accounts, audit, events
@@ -67,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a line per request on the standard output (off by default: the proxy in front logs requests, and at "
         "a round start the lines cost the server a tenth of its time)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help="text (default), or one JSON object per line for a log collector: host actions always, requests with "
+        "--access-log; never cookies, passwords or query strings (default: LIVEBOARD_LOG_FORMAT, else text)",
     )
     serve.set_defaults(run=cmd_serve)
 
@@ -158,10 +168,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return_freed_memory()  # before the first worker thread and the first password hash
     import uvicorn
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(log_format=args.log_format)
+    log_config = logs.config(
+        settings.log_format, instance=f"{socket.gethostname()}:{args.port}", access_log=args.access_log
+    )
+    if log_config is not None:
+        logging.config.dictConfig(log_config)  # before anything logs; uvicorn applies it again, to the same effect
     database = Database(settings.database_url)
     migrate.upgrade(database.engine)
-    _ensure_assets()
+    _ensure_assets(structured=log_config is not None)
     if args.demo:
         from liveboard.demo import load_demo
 
@@ -171,8 +186,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, database)
     with database.read() as db:
         known = events.all_events(db)
-    print(_banner(_base_url(settings, args.host, args.port), known, app.state, demo_first=args.demo), flush=True)
+    base = _base_url(settings, args.host, args.port)
+    if log_config is None:
+        print(_banner(base, known, app.state, demo_first=args.demo), flush=True)
+    else:
+        _log_banner(base, known, app.state)
     collect_less()
+    # The default (text): uvicorn's own configuration, and its access log with --access-log.
+    text = {} if log_config is None else {"log_config": log_config}
     uvicorn.run(
         app,
         host=args.host,
@@ -180,21 +201,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws=_ws_protocol(),
         ws_per_message_deflate=False,
         log_level="info",
-        access_log=args.access_log,
+        access_log=args.access_log and log_config is None,
         lifespan="on",
+        **text,
     )
     return 0
 
 
-def _ensure_assets() -> None:
+def _log_banner(base: str, known: list[Event], state: Any) -> None:
+    """The banner as a log line: the address and the events, without the generated admin password (a log is
+    read by more people than a terminal)."""
+    log = logging.getLogger("liveboard.serve")
+    fields = {"url": base, "events": [event.slug for event in known[:BANNER_EVENTS]]}
+    log.info("LiveBoard is running at %s", base, extra={"fields": fields})
+    if getattr(state, "admin_password_generated", False):
+        log.warning("no LIVEBOARD_ADMIN_PASSWORD: admin has a password generated for this run, not logged; set one")
+
+
+def _ensure_assets(*, structured: bool = False) -> None:
     """Fetch htmx when missing. Offline, start anyway: pages still work as plain forms, without live updates."""
     from liveboard.assets import AssetError, ensure_assets
 
     try:
         ensure_assets()
     except AssetError as error:
-        print(f"warning: front-end files are missing and could not be fetched: {error}", file=sys.stderr)
-        print("warning: pages work without live updates until `liveboard assets` succeeds.", file=sys.stderr)
+        lines = (
+            f"front-end files are missing and could not be fetched: {error}",
+            "pages work without live updates until `liveboard assets` succeeds.",
+        )
+        for line in lines:
+            if structured:
+                logging.getLogger("liveboard.serve").warning(line)
+            else:
+                print(f"warning: {line}", file=sys.stderr)
 
 
 def _ws_protocol() -> str:

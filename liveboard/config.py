@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 BROADCAST_SCHEMES = ("memory", "redis", "rediss", "unix")
 DATABASE_SCHEMES = ("sqlite", "postgresql")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -21,6 +22,10 @@ class Settings:
     secret_key: str | None = None
     #: The public base URL printed on screens and in QR codes; derived from the request when empty.
     public_url: str = ""
+    #: Who may read /metrics besides loopback: `Authorization: Bearer` this. None: loopback only.
+    metrics_token: str | None = None
+    #: How `serve` logs: uvicorn's text, or a JSON object per line (`liveboard.logs`).
+    log_format: str = "text"
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -35,6 +40,8 @@ class Settings:
             raise ConfigError(
                 f"LIVEBOARD_BROADCAST_URL must be memory:// or redis://HOST:PORT/DB, not {self.broadcast_url!r}"
             )
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LIVEBOARD_LOG_FORMAT must be text or json, not {self.log_format!r}")
 
     @classmethod
     def from_env(cls, **overrides: str | None) -> Settings:
@@ -45,6 +52,8 @@ class Settings:
             "admin_password": env.get("LIVEBOARD_ADMIN_PASSWORD") or None,
             "secret_key": env.get("LIVEBOARD_SECRET_KEY") or None,
             "public_url": env.get("LIVEBOARD_PUBLIC_URL") or "",
+            "metrics_token": env.get("LIVEBOARD_METRICS_TOKEN") or None,
+            "log_format": (env.get("LIVEBOARD_LOG_FORMAT") or "text").lower(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from liveboard.domain import audit
 from liveboard.domain.changes import Change, take_changes
 from liveboard.writer import Writer
 
@@ -87,11 +88,15 @@ class Database:
             except BaseException:
                 session.rollback()
                 take_changes(session)
+                session.info.pop("audited", None)
                 raise
             changes = take_changes(session)
+            audited = session.info.pop("audited", None)
         if changes:
             for listener in self.listeners:
                 listener(changes)
+        if audited:
+            audit.log_committed(audited)
 
     def dispose(self) -> None:
         self.writer.stop()

@@ -17,12 +17,14 @@ import asyncio
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
 
+from liveboard import metrics
 from liveboard.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -48,6 +50,8 @@ class Job:
     result: Any = None
     error: BaseException | None = None
     versions: list[int] = field(default_factory=list)
+    #: When it was queued (`time.perf_counter`), for the metrics' wait.
+    queued: float = field(default_factory=time.perf_counter)
 
     def answer(self) -> None:
         if not self.future.done():
@@ -119,13 +123,17 @@ class Writer:
         """One transaction for the batch. A write that fails unexpectedly without a savepoint of its own (a
         `clean` one that broke its promise, or the database refusing a statement) may have left half of itself
         in the transaction: the batch is then rolled back and the others run again, each in a savepoint."""
+        began = time.perf_counter()
         for job in batch:
             job.result, job.error, job.versions = None, None, []
+            if not careful:
+                metrics.WRITE_WAIT.observe(began - job.queued)
         alone = len(batch) == 1
         try:
             with self.database.write() as session:
                 for job in batch:
                     self._one(session, job, nested=not alone and (careful or not job.clean))
+            metrics.WRITE_BATCH.observe(time.perf_counter() - began)
         except _Unclean as unclean:
             others = [job for job in batch if job is not unclean.job]
             unclean.job.loop.call_soon_threadsafe(unclean.job.answer)
@@ -145,6 +153,9 @@ class Writer:
     def _one(session: Session, job: Job, *, nested: bool) -> None:
         changes: list = session.info.setdefault("changes", [])
         mark = len(changes)
+        # The log lines of its host actions go out after the commit (`audit.record`): only if it commits.
+        audited: list = session.info.setdefault("audited", [])
+        audit_mark = len(audited)
         session.info["actor"] = job.actor
         try:
             if nested:
@@ -160,12 +171,12 @@ class Writer:
                 session.flush()
         except DomainError as error:
             job.error = error
-            del changes[mark:]
+            del changes[mark:], audited[audit_mark:]
             if not nested and not job.clean:
                 raise
         except Exception as error:  # the request that sent it gets it back
             job.error = error
-            del changes[mark:]
+            del changes[mark:], audited[audit_mark:]
             if not nested:
                 raise _Unclean(job) from error
             return

@@ -4,10 +4,14 @@ Each entry names its actor, the account the write was made for: the web layer pu
 transaction (`db.info["actor"]`, see `web.requests.write`), the command line puts `CLI`. What a person typed
 (a title, a room's name) is `detail`, kept as written; what the code knows (a phase, an id, the text before an
 edit) is `data`, stored as values and said in the reader's language by `describe`.
+
+Once its transaction commits, each entry is also a line of the structured log (`liveboard.audit`, see
+`log_committed`): who, what, and which ids, never what was typed.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -19,6 +23,8 @@ from liveboard.models import AuditEntry, Event, Series
 CLI = "@cli"
 #: The actor when nobody said: a write outside any request or command (a test, a migration).
 SYSTEM = "@system"
+
+log = logging.getLogger("liveboard.audit")
 
 #: What each action is called where hosts read the log. The codes stay as stored (exports, the database).
 LABELS: dict[str, str] = {
@@ -143,17 +149,36 @@ def record(
     series: Series | None = None,
     actor: str | None = None,
 ) -> None:
-    db.add(
-        AuditEntry(
-            event_id=event.id if event else None,
-            series_id=series.id if series else None,
-            action=action,
-            subject=subject,
-            detail=detail[:4000],
-            data=data or {},
-            actor=actor or db.info.get("actor") or SYSTEM,
-        )
+    entry = AuditEntry(
+        event_id=event.id if event else None,
+        series_id=series.id if series else None,
+        action=action,
+        subject=subject,
+        detail=detail[:4000],
+        data=data or {},
+        actor=actor or db.info.get("actor") or SYSTEM,
     )
+    db.add(entry)
+    # For the log, after the commit (`Database.write`); a write that fails takes its entries back (`writer`).
+    db.info.setdefault("audited", []).append(
+        {
+            "actor": entry.actor,
+            "action": action,
+            "event": entry.event_id,
+            "series": entry.series_id,
+            "target": subject,
+            # Ids only: the rest of `data` may quote what a person typed (a pitch before an edit, a room's name).
+            "ids": {key: value for key, value in (data or {}).items() if type(value) is int},
+        }
+    )
+
+
+def log_committed(entries: list[dict[str, Any]]) -> None:
+    """One line per committed host action, for the people on duty (`--log-format json` turns it on)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    for fields in entries:
+        log.info("%s by %s", fields["action"], fields["actor"], extra={"fields": fields})
 
 
 def entries(db: Session, event: Event, limit: int | None = 50) -> list[AuditEntry]:

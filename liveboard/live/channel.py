@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from liveboard import metrics
 from liveboard.domain.board import Board
 from liveboard.domain.changes import Change
 from liveboard.live.elements import Dirty, Element, render
@@ -104,6 +105,9 @@ class Channel:
     ) -> None:
         self.event_id = event_id
         self.topic = (scope, event_id)
+        self._flush_meter = metrics.flush_meter(scope)
+        #: Frames and bytes of catch-ups written in the current view's delivery (see `flush`).
+        self._caught_up = [0, 0]
         self._load = load
         self._now = now
         self._renderer = renderer
@@ -206,6 +210,7 @@ class Channel:
         keys = list(self.clients)
         if not keys:
             return
+        started = time.perf_counter()
         catching_up = {key for key in keys if any(_catching_up(c) for c in self.clients.get(key, ()))}
         try:
             rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
@@ -223,8 +228,18 @@ class Channel:
                 continue
             stream = self.streams.setdefault(key, Stream(base=board_version))
             frame = self._frame(stream, changed.get(key, []), board_version)
+            # Counted per view, not per client: a client adds 1 when it got the shared frame; catch-ups, rarer,
+            # are added up in `_caught_up`.
+            self._caught_up = [0, 0]
+            shared = 0
             for client in list(clients):
-                self._deliver(client, stream, frame, full.get(key), board_version)
+                shared += self._deliver(client, stream, frame, full.get(key), board_version)
+            frames, size = self._caught_up
+            if shared and frame is not None:
+                frames, size = frames + shared, size + shared * len(frame[0])
+            if frames:
+                metrics.live_meter(self.topic[0], key[0]).sent(frames, size)
+        self._flush_meter.observe(time.perf_counter() - started)
 
     def _render(
         self, keys: list[Key], dirty: Dirty, catching_up: set[Key]
@@ -289,37 +304,45 @@ class Channel:
 
     def _deliver(
         self, client: Client, stream: Stream, frame: tuple[bytes, str] | None, full: list[Element] | None, version: int
-    ) -> None:
+    ) -> int:
+        """Write what `client` needs now. 1 when that was the view's shared frame, for `flush` to count."""
         wire = client.wire
         if wire.closed():
             self.leave(client)
-            return
+            return 0
         backlog = wire.backlog()
         if client.stale_since is not None:
             if backlog > LOW_WATER:
                 if time.monotonic() - client.stale_since > STUCK_SECONDS:
                     wire.abort()
                     self.leave(client)
-                return
+                    metrics.live_meter(self.topic[0], client.view).dropped.inc()
+                return 0
             # Drained: one fresh state, from what it last had, instead of the frames it skipped.
             client.stale_since = None
             client.pending = True
         if client.pending:
             text = self._catch_up(client, stream, full, version)
             if text is None:
-                return  # it needs its whole regions: the next flush renders them (see _flush_done)
+                return 0  # it needs its whole regions: the next flush renders them (see _flush_done)
             client.pending = False
             client.version = version
-            if text:
-                wire.write(encode(text), text)
-            return
+            if not text:
+                return 0
+            encoded = encode(text)
+            wire.write(encoded, text)
+            self._caught_up[0] += 1
+            self._caught_up[1] += len(encoded)
+            return 0
         if frame is None:
-            return
+            return 0
         if backlog > HIGH_WATER:
             client.stale_since = time.monotonic()
-            return
+            metrics.live_meter(self.topic[0], client.view).stale.inc()
+            return 0
         wire.write(*frame)
         client.version = version
+        return 1
 
     def _catch_up(self, client: Client, stream: Stream, full: list[Element] | None, version: int) -> str | None:
         """What a (re)connecting client needs: the frames it missed when they are all still kept, else its
