@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -27,6 +28,9 @@ from liveboard.eventfile import EventFileError, import_event, import_series, is_
 from liveboard.models import Event
 
 USAGE_ERROR = 2
+#: Seconds a stop (SIGTERM, Ctrl-C) waits for the requests under way before it cancels them: under the 30 s that
+#: Kubernetes and Docker wait before they kill, well over any request's time (an export takes a second or two).
+GRACE = 20
 #: Events listed with their addresses at start; an installation with many keeps its banner short.
 BANNER_EVENTS = 10
 
@@ -173,6 +177,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         known = events.all_events(db)
     print(_banner(_base_url(settings, args.host, args.port), known, app.state, demo_first=args.demo), flush=True)
     collect_less()
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         app,
         host=args.host,
@@ -182,8 +187,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=args.access_log,
         lifespan="on",
+        timeout_graceful_shutdown=GRACE,
     )
     return 0
+
+
+def _stopped(_signal: int, _frame: Any) -> NoReturn:
+    """SIGTERM is a stop asked for, so it ends with exit status 0.
+
+    uvicorn handles the signal itself while it serves: it stops accepting connections, closes live sockets with 1012
+    (service restart: pages reconnect at once, to this server once it is back or to another instance), lets the
+    requests under way finish (at most `GRACE` seconds), then runs the app's shutdown (the writer commits what is
+    queued). Then it raises the signal again with the handler that was there before it, to end the process the way
+    the signal asked: this one, instead of the default's "killed by SIGTERM" (status 143, a failure to some
+    supervisors). Before uvicorn runs, it simply ends the process."""
+    raise SystemExit(0)
 
 
 def _ensure_assets() -> None:
