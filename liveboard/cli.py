@@ -1,4 +1,5 @@
-"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events, accounts.
+"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events, accounts,
+back up the database.
 
 `python run.py` without a subcommand serves, so `python run.py --demo --port 8080` works as the contract says.
 Errors a person can fix (a bad event file, an unknown slug) print `error: …` and exit 2, without a traceback.
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -139,6 +141,14 @@ def _parser() -> argparse.ArgumentParser:
         help="stop searching after this long (default 10)",
     )
     schedule.set_defaults(run=cmd_schedule)
+
+    backup = commands.add_parser(
+        "backup",
+        help="a consistent copy of the SQLite database, also while the server runs (PostgreSQL: docs/deploy.md)",
+    )
+    backup.add_argument("file", metavar="FILE", help="where the copy goes (written in full, then renamed)")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(run=cmd_backup)
     return parser
 
 
@@ -479,4 +489,24 @@ def _schedule_event(args: argparse.Namespace) -> int:
             data = proposals.as_json(proposals.get(db, events.by_slug(db, args.slug), made.id))
     sys.stdout.buffer.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     sys.stdout.flush()
+    return 0
+
+
+# --- backup ----------------------------------------------------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A copy of the database LIVEBOARD_DATABASE_URL names, as one commit left it (`liveboard.backup`). A reason
+    not to copy (PostgreSQL, FILE exists, no such directory) exits 2; a copy that failed on the way exits 1."""
+    from liveboard.backup import BackupFailed, BackupRefused, backup
+
+    settings = Settings.from_env()
+    try:
+        copied = backup(settings.database_url, Path(args.file), force=args.force)
+    except BackupRefused as error:
+        raise CliError(str(error)) from None
+    except BackupFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {copied.source} to {copied.target} ({copied.size:,} bytes; integrity check ok).")
     return 0
