@@ -4,9 +4,9 @@ What the contract promises ("Operations"): requests under way finish; live socke
 (service restart), so clients reconnect at once and are caught up. And the process ends by itself, with exit
 status 0 (a clean stop, not a crash, for whatever supervises it).
 
-The request under way is a real one held open by its client: its headers and half its form are sent before the
-signal, the rest only once the server has begun to shut down (its sockets got their 1012), so it is certain to
-be in flight when the signal arrives.
+The request under way is a real one held open by its client: its headers are sent before the signal, and the app
+has begun to read its form (the server said "100 Continue"); the form follows only once the server has begun to
+shut down (its sockets got their 1012). So it is certainly in flight when the signal arrives.
 """
 
 from __future__ import annotations
@@ -34,27 +34,34 @@ STOP = 15.0
 
 
 class HeldRequest:
-    """A form POST sent by hand in two halves, so the test decides when it is complete."""
+    """A form POST sent by hand with `Expect: 100-continue`: the server says "100 Continue" when the app starts to
+    read the form, so the request is surely under way, and the form follows only when the test says."""
 
     def __init__(self, base: str, path: str, fields: dict[str, str]) -> None:
         host, port = base.removeprefix("http://").split(":")
         self.sock = socket.create_connection((host, int(port)), timeout=WAIT)
-        body = urlencode(fields).encode()
-        self.rest = body[len(body) // 2 :]
+        self.body = urlencode(fields).encode()
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: {base}\r\nCookie: lb_lang=en\r\n"
-            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+            f"Content-Length: {len(self.body)}\r\n\r\n"
         )
-        self.sock.sendall(head.encode() + body[: len(body) // 2])
+        self.sock.sendall(head.encode())
+        self.data = b""
+        while b"\r\n\r\n" not in self.data:
+            chunk = self.sock.recv(65536)
+            assert chunk, "the server closed the connection"
+            self.data += chunk
+        interim, self.data = self.data.split(b"\r\n\r\n", 1)
+        assert interim == b"HTTP/1.1 100 Continue", interim
 
     def finish(self) -> tuple[int, dict[str, str]]:
-        """Send the rest; the status and headers of the answer (read until the server closes the connection)."""
-        self.sock.sendall(self.rest)
-        data = b""
+        """Send the form; the status and headers of the answer (read until the server closes the connection)."""
+        self.sock.sendall(self.body)
         while chunk := self.sock.recv(65536):
-            data += chunk
+            self.data += chunk
         self.sock.close()
-        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+        head = self.data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
         headers = dict(line.split(": ", 1) for line in head[1:])
         return int(head[0].split()[1]), {k.lower(): v for k, v in headers.items()}
 
