@@ -53,6 +53,8 @@ class Phone:
     series: str
     actions: list[Action] = field(default_factory=list)
     token: str = ""
+    #: Called on this phone's thread the moment a reply acknowledges an action.
+    on_ok: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.client = httpx.Client(base_url=self.base, headers={"Origin": self.base}, timeout=WAIT)
@@ -105,6 +107,8 @@ class Phone:
         action.version = int(version) if version and version.isdigit() else None
         if action.kind == "join" and action.ok:
             self.where[self._round_of(int(action.key))] = int(action.key)
+        if action.ok and self.on_ok is not None:
+            self.on_ok()
         return True
 
     def _round_of(self, session: int) -> int:
@@ -136,6 +140,13 @@ class Storm:
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(Phone.open, self.phones))
         self.stop = threading.Event()
+        #: Called with the number of actions acknowledged so far, on the thread of the phone whose reply made it
+        #: that many, as the reply arrives: a test can kill the server at that very moment.
+        self.on_acknowledged: Callable[[int], None] | None = None
+        self._count = 0
+        self._lock = threading.Lock()
+        for phone in self.phones:
+            phone.on_ok = self._acknowledged
         self.threads = [
             threading.Thread(target=phone.run, args=(self.stop, steps), name=f"phone-{phone.number}", daemon=True)
             for phone in self.phones
@@ -144,6 +155,13 @@ class Storm:
     def start(self) -> None:
         for thread in self.threads:
             thread.start()
+
+    def _acknowledged(self) -> None:
+        with self._lock:
+            self._count += 1
+            count = self._count
+        if self.on_acknowledged is not None:
+            self.on_acknowledged(count)
 
     def acknowledged(self) -> int:
         return sum(action.ok for phone in self.phones for action in list(phone.actions))
