@@ -76,11 +76,11 @@
   document.addEventListener("htmx:ws:close", function () { setLive(false); });
 
   // A server that restarts says so (close code 1012, "service restart": a deploy, an instance of several taken
-  // down in turn). It is back within seconds, or another instance takes the socket at once: reconnect within a
-  // quarter second or so, then about every half second until it answers, instead of hx-ws's backoff for a network
-  // that is away (500 ms, doubling up to 10 s), which would leave a wall screen stale for seconds after the
-  // server is back. Each wait is spread from nothing to twice its length, so a thousand pages do not knock in
-  // the same millisecond. For a minute after the 1012, then the ordinary backoff takes over again.
+  // down in turn). It is back within seconds, or another instance takes the socket at once: reconnect within half
+  // a second (a quarter on average), then about every half second until it answers, instead of hx-ws's backoff
+  // for a network that is away (500 ms, doubling up to 10 s), which would leave a wall screen stale for seconds
+  // after the server is back. Each wait is spread from nothing to twice its length, so a thousand pages do not
+  // knock in the same millisecond. For a minute after the 1012; then the ordinary backoff takes over again.
   var RESTART = { first: 250, again: 500, window: 60000 };
   function ordinaryReconnect(connection) {
     if (connection.ordinary) {
