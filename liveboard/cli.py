@@ -1,4 +1,5 @@
-"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events, accounts.
+"""The `liveboard` command (and `python run.py`): serve, fetch assets, import, export and purge events, accounts,
+back up the database.
 
 `python run.py` without a subcommand serves, so `python run.py --demo --port 8080` works as the contract says.
 Errors a person can fix (a bad event file, an unknown slug) print `error: …` and exit 2, without a traceback.
@@ -10,12 +11,14 @@ import argparse
 import json
 import logging
 import logging.config
+import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -30,6 +33,9 @@ from liveboard.eventfile import EventFileError, import_event, import_series, is_
 from liveboard.models import Event
 
 USAGE_ERROR = 2
+#: Seconds a stop (SIGTERM, Ctrl-C) waits for the requests under way before it cancels them: under the 30 s that
+#: Kubernetes and Docker wait before they kill, well over any request's time (an export takes a second or two).
+GRACE = 20
 #: Events listed with their addresses at start; an installation with many keeps its banner short.
 BANNER_EVENTS = 10
 
@@ -145,6 +151,14 @@ def _parser() -> argparse.ArgumentParser:
         help="stop searching after this long (default 10)",
     )
     schedule.set_defaults(run=cmd_schedule)
+
+    backup = commands.add_parser(
+        "backup",
+        help="a consistent copy of the SQLite database, also while the server runs (PostgreSQL: docs/deploy.md)",
+    )
+    backup.add_argument("file", metavar="FILE", help="where the copy goes (written in full, then renamed)")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(run=cmd_backup)
     return parser
 
 
@@ -194,6 +208,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     collect_less()
     # The default (text): uvicorn's own configuration, and its access log with --access-log.
     text = {} if log_config is None else {"log_config": log_config}
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
         app,
         host=args.host,
@@ -203,6 +218,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=args.access_log and log_config is None,
         lifespan="on",
+        timeout_graceful_shutdown=GRACE,
         **text,
     )
     return 0
@@ -216,6 +232,18 @@ def _log_banner(base: str, known: list[Event], state: Any) -> None:
     log.info("LiveBoard is running at %s", base, extra={"fields": fields})
     if getattr(state, "admin_password_generated", False):
         log.warning("no LIVEBOARD_ADMIN_PASSWORD: admin has a password generated for this run, not logged; set one")
+
+
+def _stopped(_signal: int, _frame: Any) -> NoReturn:
+    """SIGTERM is a stop asked for, so it ends with exit status 0.
+
+    uvicorn handles the signal itself while it serves: it stops accepting connections, closes live sockets with 1012
+    (service restart: pages reconnect at once, to this server once it is back or to another instance), lets the
+    requests under way finish (at most `GRACE` seconds), then runs the app's shutdown (the writer commits what is
+    queued). Then it raises the signal again with the handler that was there before it, to end the process the way
+    the signal asked: this one, instead of the default's "killed by SIGTERM" (status 143, a failure to some
+    supervisors). Before uvicorn runs, it simply ends the process."""
+    raise SystemExit(0)
 
 
 def _ensure_assets(*, structured: bool = False) -> None:
@@ -500,4 +528,24 @@ def _schedule_event(args: argparse.Namespace) -> int:
             data = proposals.as_json(proposals.get(db, events.by_slug(db, args.slug), made.id))
     sys.stdout.buffer.write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     sys.stdout.flush()
+    return 0
+
+
+# --- backup ----------------------------------------------------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A copy of the database LIVEBOARD_DATABASE_URL names, as one commit left it (`liveboard.backup`). A reason
+    not to copy (PostgreSQL, FILE exists, no such directory) exits 2; a copy that failed on the way exits 1."""
+    from liveboard.backup import BackupFailed, BackupRefused, backup
+
+    settings = Settings.from_env()
+    try:
+        copied = backup(settings.database_url, Path(args.file), force=args.force)
+    except BackupRefused as error:
+        raise CliError(str(error)) from None
+    except BackupFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {copied.source} to {copied.target} ({copied.size:,} bytes; integrity check ok).")
     return 0

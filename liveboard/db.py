@@ -4,6 +4,14 @@ SQLite runs in WAL mode with a busy timeout, and write transactions start with B
 queue for the lock instead of failing halfway through. Every write transaction of an event bumps the event's
 version first (see `domain.changes`), which on PostgreSQL locks the event row: writes to one event are
 serialised, and the rules that span rows (capacity, a pitch once per round) hold under concurrency.
+
+Durability on SQLite: WAL with `synchronous=NORMAL`. A COMMIT returns once the transaction is written to the WAL
+file (not yet fsynced), and a reply is sent only after its write's COMMIT (`writer.py`): whatever the process
+suffers (SIGKILL, the OOM killer, a crash), the operating system has the bytes, and every acknowledged action is
+there when the server starts again (tests/test_crash_restart.py). A power cut or a kernel crash may lose the
+transactions committed since the WAL was last synced (at each checkpoint), never the file's consistency;
+`synchronous=FULL` would cover that too at an fsync per batch. Backups (`liveboard backup`, docs/deploy.md) are
+the answer to a lost machine.
 """
 
 from __future__ import annotations
