@@ -19,6 +19,8 @@ from liveboard.models import AuditEntry, Event, Series
 CLI = "@cli"
 #: The actor when nobody said: a write outside any request or command (a test, a migration).
 SYSTEM = "@system"
+#: The actor of the purges `LIVEBOARD_RETENTION_DAYS` makes by itself (`domain.retention`).
+RETENTION = "@retention"
 
 #: What each action is called where hosts read the log. The codes stay as stored (exports, the database).
 LABELS: dict[str, str] = {
@@ -60,6 +62,7 @@ LABELS: dict[str, str] = {
     "series.edit": N_("Series changed"),
     "series.meeting": N_("Meeting scheduled"),
     "series.close": N_("Meeting closed"),
+    "series.purge": N_("Personal data of members who stopped coming removed"),
     "account.add": N_("Account created"),
     "account.invite": N_("New invitation link"),
     "account.join": N_("Invitation used: password chosen"),
@@ -90,6 +93,7 @@ MESSAGES: dict[str, str] = {
     "event.purge": N_("%(participants)s participants, %(notes)s notes, %(pitches)s pitches"),
     "event.import": N_("%(rooms)s rooms, %(rounds)s rounds, %(pitches)s pitches"),
     "series.import": N_("%(meetings)s meetings, %(items)s points"),
+    "series.purge": N_("%(members)s members, %(items)s points"),
 }
 #: Values that are one word of the code's: a phase, open or closed, a role.
 WORDS: dict[tuple[str, str, object], str] = {
