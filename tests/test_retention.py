@@ -252,6 +252,29 @@ def test_a_member_last_seen_31_days_ago_is_forgotten_and_one_seen_yesterday_is_n
     assert housekeeping.sweep_once(database, NOW, DAYS) == housekeeping.Swept()
 
 
+def test_two_instances_forgetting_members_at_once_forget_them_once(two: tuple[Database, Database]) -> None:
+    ids = dialogue(two[0], {"gone": NOW - timedelta(days=31), "also": NOW - timedelta(days=40)})
+    results: list[housekeeping.Swept] = []
+    start = threading.Barrier(2)
+
+    def sweep(database: Database) -> None:
+        start.wait(timeout=30)
+        results.append(housekeeping.sweep_once(database, NOW, DAYS))
+
+    threads = [threading.Thread(target=sweep, args=(d,)) for d in two]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Whichever came second found nobody left under the series' lock: one purge, one audit entry.
+    assert sorted(list(r.series.values()) for r in results) == [[], [{"members": 2, "items": 2}]]
+    assert len(purges(two[0])) == 1
+    with two[0].read() as db:
+        assert all(db.get(Member, i).token is None for i in ids.values())  # type: ignore[union-attr]
+        assert all(item.member_id is None for item in db.exec(select(Item)))
+        assert len(db.exec(select(ItemSupport)).all()) == 2
+
+
 # --- LIVEBOARD_RETENTION_DAYS, through the real command line -------------------------------------------------------
 
 
