@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -388,6 +389,19 @@ def test_the_host_console_says_when_personal_data_go_and_when_they_went(server: 
     )
     assert [e.actor for e in server.audit() if e.action == "event.purge"] == [audit.RETENTION]
     assert all(p.token is None for p in server.rows(Participant))
+
+
+def test_a_connected_host_console_is_told_when_the_server_purges(server: LiveServer) -> None:
+    from tests.live.test_consoles import watching
+
+    moved_back(server, 40)
+    host = server.client(host=True, lang="da")
+    with ExitStack() as stack:
+        watch = watching(stack, server, host, "/e/demo")  # the console's socket, in Danish
+        assert "Personoplysninger slettes automatisk" in watch.frames[-1]
+        on_the_server(server, datetime.now(UTC))
+        frame = watch.until("Personoplysninger blev slettet")
+    assert '<section id="event"' in frame and "Personoplysninger slettes automatisk" not in frame
 
 
 def test_a_series_visit_is_recorded_at_most_once_a_day(server: LiveServer) -> None:
