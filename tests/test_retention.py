@@ -315,15 +315,18 @@ def test_purge_expired_says_what_would_go_and_does_it_with_yes(tmp_path: Path) -
     now = datetime.now(UTC)
     old = evening(database, "gammel", now - timedelta(days=40))
     recent = evening(database, "nylig", now - timedelta(days=10))
+    dialogue(database, {"gone": now - timedelta(days=40), "here": now - timedelta(days=1)})
     try:
         done = liveboard(tmp_path, "purge", "--expired")
         assert done.returncode == 2
         assert "--yes" in done.stderr and "gammel: the cookie tokens and names of 1 participants" in done.stderr
         assert "nylig" not in done.stderr
+        assert "the series senior: the cookie tokens of 1 members not seen for 30 days" in done.stderr
         assert identifies(database, old)
         done = liveboard(tmp_path, "purge", "--expired", "--yes", LIVEBOARD_RETENTION_DAYS="7")
         assert done.returncode == 0, done.stderr
         assert "Purged gammel: 1 participants" in done.stdout and "Purged nylig: 1 participants" in done.stdout
+        assert "Forgot 1 members of the series senior not seen for 7 days; their 1 points are kept" in done.stdout
         assert not identifies(database, old) and not identifies(database, recent)
         assert {e.actor for e in purges(database)} == {audit.RETENTION}
         assert liveboard(tmp_path, "purge", "--expired", "--yes").stdout.startswith("Nothing to purge")

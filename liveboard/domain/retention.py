@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -45,8 +46,9 @@ def ended(event: Event, rounds: Sequence[Round] = (), *, last_round: datetime | 
         return max(ends)
     if event.starts is None:
         return None
-    day = _aware(event.starts).astimezone(ZoneInfo(event.timezone or "UTC")).date()
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(event.timezone or "UTC")).astimezone(UTC)
+    zone = ZoneInfo(event.timezone or "Europe/Copenhagen")  # the model's default
+    day = _aware(event.starts).astimezone(zone).date()
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
 
 
 def due(event: Event, rounds: Sequence[Round], days: int) -> datetime | None:
@@ -132,17 +134,21 @@ def purge_event(db: Session, event_id: int, now: datetime, days: int) -> dict[st
     return purge.purge(db, event)
 
 
-def _forgettable(cutoff: datetime) -> object:
+def _forgettable(cutoff: datetime) -> Any:
+    """Members who still identify someone and were last seen at `cutoff` or before."""
     seen = func.coalesce(Member.last_seen_at, Member.created_at)
     return col(Member.token).is_not(None) & (seen <= cutoff)
+
+
+def _members(series: Series, now: datetime, days: int) -> Any:
+    return (Member.series_id == series.id) & _forgettable(now - timedelta(days=days))
 
 
 def members_due(db: Session, series_id: int, now: datetime, days: int) -> tuple[Series, int]:
     """The series and how many of its members `forget_members` would forget at `now`."""
     series = db.get(Series, series_id)
     assert series is not None
-    rule = (Member.series_id == series.id) & _forgettable(now - timedelta(days=days))  # type: ignore[operator]
-    return series, db.exec(select(func.count()).select_from(Member).where(rule)).one()
+    return series, db.exec(select(func.count()).select_from(Member).where(_members(series, now, days))).one()
 
 
 def forget_members(db: Session, series_id: int, now: datetime, days: int) -> dict[str, int] | None:
@@ -152,7 +158,7 @@ def forget_members(db: Session, series_id: int, now: datetime, days: int) -> dic
     if series is None:
         return None
     lock_series(db, series)
-    rule = (Member.series_id == series.id) & _forgettable(now - timedelta(days=days))  # type: ignore[operator]
+    rule = _members(series, now, days)
     if not db.exec(select(func.count()).select_from(Member).where(rule)).one():
         return None
     bump_series(db, series, "purge")
