@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         sweeping = asyncio.create_task(housekeeping.keep_sweeping(database, settings.retention_days))
         yield
         sweeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeping
         live.close()
         await hub.stop()
         database.dispose()
