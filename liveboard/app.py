@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from liveboard import i18n, keys, metrics, migrate
+from liveboard import housekeeping, i18n, keys, metrics, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain.errors import DomainError
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     hub = make_hub(settings.broadcast_url)
-    live = Live(database)
+    live = Live(database, retention_days=settings.retention_days)
     database.listeners.append(hub.publish)
     hub.subscribe(live.changed)
     hub.on_relay(live.relay)
@@ -132,7 +133,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.secret_key = await asyncio.to_thread(keys.secret_key, database, settings.secret_key)
         await asyncio.to_thread(keys.admin_account, database, password)
         await hub.start()
+        # The retention purge, now and every hour (a start after a long pause catches up at once).
+        sweeping = asyncio.create_task(housekeeping.keep_sweeping(database, settings.retention_days))
         yield
+        sweeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeping
         live.close()
         await hub.stop()
         await limiter.close()

@@ -28,6 +28,7 @@ from liveboard.config import ConfigError, Settings
 from liveboard.db import Database
 from liveboard.domain import accounts, audit, events
 from liveboard.domain import purge as purging
+from liveboard.domain import series as series_domain
 from liveboard.domain.errors import DomainError
 from liveboard.eventfile import EventFileError, import_event, import_series, is_series_file, load_toml
 from liveboard.models import Event
@@ -109,8 +110,18 @@ def _parser() -> argparse.ArgumentParser:
     log.add_argument("--format", choices=("json", "md", "csv"), default="json", help="output format (default json)")
     log.set_defaults(run=cmd_series_log)
 
-    purge = commands.add_parser("purge", help="after an event: remove what identifies its participants")
-    purge.add_argument("slug", metavar="SLUG")
+    purge = commands.add_parser(
+        "purge",
+        help="after an event: remove what identifies its participants (SLUG), or of everything past "
+        "LIVEBOARD_RETENTION_DAYS (--expired)",
+    )
+    purge.add_argument("slug", metavar="SLUG", nargs="?", help="the event to purge")
+    purge.add_argument(
+        "--expired",
+        action="store_true",
+        help="instead of one event: every event ended LIVEBOARD_RETENTION_DAYS ago or more, and series members not "
+        "seen for as long (what a running server does every hour)",
+    )
     purge.add_argument("--yes", action="store_true", help="really do it (without it, only say what would go)")
     purge.set_defaults(run=cmd_purge)
 
@@ -373,6 +384,12 @@ def cmd_series_log(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    if args.expired:
+        if args.slug is not None:
+            raise CliError("give an event's SLUG or --expired, not both")
+        return _purge_expired(args)
+    if args.slug is None:
+        raise CliError("give an event's SLUG, or --expired for everything past LIVEBOARD_RETENTION_DAYS")
     with _database() as database:
         if not args.yes:
             with database.read() as db:
@@ -387,6 +404,65 @@ def cmd_purge(args: argparse.Namespace) -> int:
         f"{counts['pitches']} pitches no longer identify anyone. Pitches, notes and counts are kept."
     )
     return 0
+
+
+def _purge_expired(args: argparse.Namespace) -> int:
+    """`purge --expired`: the retention sweep a running server makes every hour, once, now (actor `@retention`)."""
+    from liveboard import housekeeping
+    from liveboard.domain import retention
+
+    settings = Settings.from_env()
+    days, now = settings.retention_days, datetime.now(UTC)
+    with _database(settings) as database:
+        if not args.yes:
+            with database.read() as db:
+                due = retention.sweep(db, now, days)
+                lines = [
+                    f"purge --expired needs --yes. With LIVEBOARD_RETENTION_DAYS={days} it would remove:",
+                    *(_expired_event(db, event_id) for event_id in due.events),
+                    *(_expired_members(db, series_id, now, days) for series_id in due.series),
+                ]
+            if not due.events and not due.series:
+                lines.append("  - nothing: no event that ended so long ago holds personal data, nor any series member")
+            lines += [
+                "It keeps the anonymous harvest: pitches, notes, points, interest, support and presence counts.",
+                "Run `liveboard purge --expired --yes` to do it. It cannot be undone.",
+            ]
+            raise CliError("\n".join(lines))
+        swept = housekeeping.sweep_once(database, now, days)
+        with database.read() as db:
+            slugs = {e.id: e.slug for e in events.all_events(db)}
+            names = {s.id: s.slug for s in series_domain.all_series(db)}
+    for event_id, counts in swept.events.items():
+        print(
+            f"Purged {slugs.get(event_id, event_id)}: {counts['participants']} participants, {counts['notes']} notes "
+            f"and {counts['pitches']} pitches no longer identify anyone."
+        )
+    for series_id, counts in swept.series.items():
+        print(
+            f"Forgot {counts['members']} members of the series {names.get(series_id, series_id)} not seen for "
+            f"{days} days; their {counts['items']} points are kept, anonymous."
+        )
+    if not swept.events and not swept.series:
+        print(f"Nothing to purge: nothing is past LIVEBOARD_RETENTION_DAYS={days}.")
+    return 0
+
+
+def _expired_event(db: Session, event_id: int) -> str:
+    event = db.get(Event, event_id)
+    assert event is not None
+    counts = purging.preview(db, event)
+    return (
+        f"  - {event.slug}: the cookie tokens and names of {counts['participants']} participants, the author names "
+        f"and links of {counts['notes']} notes and {counts['pitches']} pitches"
+    )
+
+
+def _expired_members(db: Session, series_id: int, now: datetime, days: int) -> str:
+    from liveboard.domain import retention
+
+    series, count = retention.members_due(db, series_id, now, days)
+    return f"  - the series {series.slug}: the cookie tokens of {count} members not seen for {days} days"
 
 
 def _purge_warning(event: Event, counts: dict[str, int]) -> str:

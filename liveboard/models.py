@@ -408,7 +408,11 @@ class Meeting(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
-    """A series' anonymous participant: a random token in a signed cookie, as `Participant` is for an event."""
+    """A series' anonymous participant: a random token in a signed cookie, as `Participant` is for an event.
+
+    A series has no end, so its members are forgotten a while after their last visit (`domain.retention`): the
+    token is cleared, their points and +1s stay, anonymous.
+    """
 
     __table_args__ = (UniqueConstraint("series_id", "token", name="member_token_unique"),)
 
@@ -416,6 +420,9 @@ class Member(SQLModel, table=True):
     series_id: int = Field(sa_column=fk("series.id"))
     token: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    #: The member's last visit, to the day: refreshed at most once a day (`series.seen`). None on rows from before
+    #: it was kept (migration 0006 sets those to `created_at`).
+    last_seen_at: datetime | None = Field(default_factory=utcnow)
 
 
 class Item(SQLModel, table=True):

@@ -23,6 +23,8 @@ from liveboard.models import AuditEntry, Event, Series
 CLI = "@cli"
 #: The actor when nobody said: a write outside any request or command (a test, a migration).
 SYSTEM = "@system"
+#: The actor of the purges `LIVEBOARD_RETENTION_DAYS` makes by itself (`domain.retention`).
+RETENTION = "@retention"
 
 log = logging.getLogger("liveboard.audit")
 
@@ -68,6 +70,7 @@ LABELS: dict[str, str] = {
     "series.edit": N_("Series changed"),
     "series.meeting": N_("Meeting scheduled"),
     "series.close": N_("Meeting closed"),
+    "series.purge": N_("Personal data of members who stopped coming removed"),
     "account.add": N_("Account created"),
     "account.invite": N_("New invitation link"),
     "account.join": N_("Invitation used: password chosen"),
@@ -100,6 +103,7 @@ MESSAGES: dict[str, str] = {
     "series.import": N_("%(meetings)s meetings, %(items)s points"),
     "participant.block": N_("participant #%(participant)s: %(notes)s notes and %(pitches)s waiting pitches withheld"),
     "participant.unblock": N_("participant #%(participant)s: %(notes)s notes and %(pitches)s waiting pitches back"),
+    "series.purge": N_("%(members)s members, %(items)s points"),
 }
 #: Values that are one word of the code's: a phase, open or closed, a role.
 WORDS: dict[tuple[str, str, object], str] = {

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.orm import aliased
@@ -18,6 +18,9 @@ from sqlmodel import Session, col, select
 from liveboard.domain import announcements, blocking, events, pitches
 from liveboard.models import Announcement, AuditEntry, Event, Interest, Note, Pitch, Presence, Room, Round, Support
 from liveboard.models import Session as Slot
+
+if TYPE_CHECKING:
+    from liveboard.domain import retention
 
 #: How many notes a door sign shows of the session in its room: the latest, few enough to read from afar.
 DOOR_NOTES = 4
@@ -62,6 +65,8 @@ class Board:
     by_session: dict[int, Cell] = field(default_factory=dict)
     #: The latest host actions; loaded only for the host console.
     audit: list[AuditEntry] = field(default_factory=list)
+    #: What the host console says of the event's personal data (`retention.status`); None for other views.
+    privacy: retention.Status | None = None
     #: The newest shown notes of each session running now, newest first: what the door signs show.
     latest_notes: dict[int, list[LatestNote]] = field(default_factory=dict)
     #: The participants hosts have blocked; loaded only with `all_pitches` (for the host console).

@@ -80,6 +80,15 @@ def lock(db: Session, event: Versioned) -> None:
         db.connection().execute(_LOCK_EVENT, {"ident": event.id})
 
 
+_LOCK_SERIES = select(Series.__table__.c.id).where(Series.__table__.c.id == bindparam("ident")).with_for_update()  # type: ignore[attr-defined]
+
+
+def lock_series(db: Session, series: Series) -> None:
+    """`lock` for a dialogue series: its row, as `bump_series` would take it."""
+    if db.get_bind().dialect.name != "sqlite":
+        db.connection().execute(_LOCK_SERIES, {"ident": series.id})
+
+
 def bump(db: Session, event: Versioned, kind: str, **ids: int) -> int:
     """Raise the event's version and record the change. Call it first in a write: it takes the event's row lock."""
     version = _bumped(db, _BUMP_EVENT, event)

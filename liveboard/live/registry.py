@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from liveboard.config import RETENTION_DAYS
 from liveboard.db import Database
-from liveboard.domain import audit, board
+from liveboard.domain import audit, board, retention
 from liveboard.domain.board import Board
 from liveboard.domain.changes import Change
 from liveboard.live import series as series_live
@@ -33,8 +34,10 @@ _COUNTS = (
 
 
 class Live:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, retention_days: int = RETENTION_DAYS) -> None:
         self.database = database
+        #: `LIVEBOARD_RETENTION_DAYS`, for what the host console says of the event's personal data.
+        self.retention_days = retention_days
         self.channels: dict[Topic, Channel] = {}
         self.relaying = True
 
@@ -45,6 +48,7 @@ class Live:
             assert event is not None
             the_board = board.load(db, event, now(), all_pitches=True)
             the_board.audit = audit.entries(db, event, limit=30)
+            the_board.privacy = retention.status(db, event, the_board.rounds, self.retention_days)
             return the_board
 
     def recount(self, event_id: int, last: Board, session_ids: set[int]) -> Board:

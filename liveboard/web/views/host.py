@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from liveboard import exports
-from liveboard.domain import announcements, audit, blocking, board, events, pitches, schedule, setup
+from liveboard.domain import announcements, audit, blocking, board, events, pitches, retention, schedule, setup
 from liveboard.domain.errors import N_, Invalid
 from liveboard.models import PHASES, Event
 from liveboard.web import auth, htmx
@@ -36,16 +36,18 @@ def console_lists(the_board: board.Board) -> dict[str, Any]:
     }
 
 
-def console(db: Session, slug: str) -> dict[str, Any]:
+def console(db: Session, slug: str, retention_days: int) -> dict[str, Any]:
     event = events.by_slug(db, slug)
     the_board = board.load(db, event, now(), all_pitches=True)
     the_board.audit = audit.entries(db, event, limit=30)
+    the_board.privacy = retention.status(db, event, the_board.rounds, retention_days)
     return {"event": event, "board": the_board, **console_lists(the_board)}
 
 
 async def host_page(request: Request) -> Response:
     await auth.require_host(request)
-    context = await read(request, lambda db: console(db, request.path_params["slug"]))
+    days = request.app.state.settings.retention_days
+    context = await read(request, lambda db: console(db, request.path_params["slug"], days))
     return page(request, "host/console.html", **context)
 
 
@@ -72,7 +74,8 @@ def action(work: Callable[[Session, Event, dict[str, object], dict[str, str]], o
         await write(request, run)
         fragment = None
         if htmx.is_htmx(request):
-            context = await read(request, lambda db: console(db, slug))
+            days = request.app.state.settings.retention_days
+            context = await read(request, lambda db: console(db, slug, days))
             fragment = render("host/_console.html", request=request, **context)
         return htmx.done(request, f"/e/{slug}/host#{anchor}", fragment)
 

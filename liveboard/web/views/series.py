@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from liveboard import i18n
-from liveboard.domain import items
+from liveboard.domain import items, retention
 from liveboard.domain import series as series_domain
 from liveboard.domain.errors import N_, Invalid
 from liveboard.domain.items import CHANNEL_LABELS, STATUS_LABELS, Entry
@@ -21,7 +21,7 @@ from liveboard.models import Agenda, Item, Meeting, Series, Step
 from liveboard.web import auth, htmx, ratelimit
 from liveboard.web.errors import FIELD_LABELS, rate_message
 from liveboard.web.ratelimit import RateLimited
-from liveboard.web.requests import form, read, write
+from liveboard.web.requests import form, now, read, write
 from liveboard.web.templating import ENV, page, render
 
 #: The form's fields as people read them (the shared table lacks the series' own).
@@ -62,6 +62,7 @@ def personal(db: Session, slug: str, token: str | None) -> dict[str, Any]:
     history = items.histories(db, [item.id for item in own])  # type: ignore[misc]
     return {
         "series": series,
+        "member": member,
         "meeting": upcoming,
         "agenda": agenda,
         "current_id": upcoming.current_item_id if upcoming is not None else None,
@@ -91,6 +92,9 @@ def message(error: Invalid) -> str:
 async def series_page(request: Request) -> Response:
     token, new = auth.ensure_member_token(request)
     context = await read(request, lambda db: personal(db, request.path_params["series"], token))
+    member, moment = context["member"], now()
+    if retention.stale(member, moment):  # the last visit, kept to the day, for the retention purge
+        await write(request, lambda db: retention.seen(db, member.id, moment))
     response = page(request, "series/series.html", **context)
     return with_cookie(request, response, token, new, context["series"].slug)
 
@@ -103,6 +107,9 @@ async def act(request: Request, work: Any) -> tuple[str, bool, Any]:
     def run(db: Session) -> Any:
         series = series_domain.by_slug(db, slug)
         member = series_domain.member_for(db, series, token)
+        moment = now()
+        if retention.stale(member, moment):
+            retention.seen(db, member.id, moment)  # type: ignore[arg-type]
         return work(db, series, member)
 
     result = await write(request, run)
