@@ -123,6 +123,7 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     texts = {
+        400: N_("The form could not be read. Please try again."),
         403: N_("This request came from another site and was refused."),
         404: N_("There is nothing here."),
         405: N_("This address does not take that kind of request."),
