@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveboard import ROOT, i18n, keys, migrate
 from liveboard.config import Settings
@@ -27,7 +27,14 @@ from liveboard.live.hub import make_hub
 from liveboard.live.registry import Live
 from liveboard.web import htmx
 from liveboard.web.auth import HostRequired
-from liveboard.web.errors import UNAVAILABLE, database_unavailable, domain_error, error_response, http_error
+from liveboard.web.errors import (
+    UNAVAILABLE,
+    database_unavailable,
+    domain_error,
+    error_response,
+    http_error,
+    server_error,
+)
 from liveboard.web.ratelimit import Limiter
 from liveboard.web.security import Guard
 from liveboard.web.views import (
@@ -84,9 +91,15 @@ class LiveBoard(Starlette):
     """Starlette for HTTP; WebSocket handshakes go to `Sockets` straight from here, past the HTTP-only middleware
     and the router, whose coroutines would otherwise be kept for each connection's whole life."""
 
-    def __init__(self, *, sockets: Sockets, **kwargs: Any) -> None:
+    def __init__(self, *, sockets: Sockets, allowed_hosts: set[str], **kwargs: Any) -> None:
+        self.allowed_hosts = allowed_hosts
         super().__init__(**kwargs)
         self.sockets = sockets
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """`Guard` outside everything, Starlette's own error middleware included: a 500 carries the security
+        headers and speaks the person's language like every other answer."""
+        return Guard(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -129,17 +142,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     allowed_hosts = {urlsplit(settings.public_url).netloc} - {""}
     app = LiveBoard(
         sockets=Sockets(sockets(), allowed_hosts),
+        allowed_hosts=allowed_hosts,
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
-        middleware=[
-            Middleware(Guard, allowed_hosts=allowed_hosts),
-            Middleware(GZipMiddleware, minimum_size=1024),
-        ],
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
         exception_handlers={
             HostRequired: host_required,
             DomainError: domain_error,
             HTTPException: http_error,
             **dict.fromkeys(UNAVAILABLE, database_unavailable),
+            Exception: server_error,
         },
         lifespan=lifespan,
     )
