@@ -178,7 +178,7 @@ async def _join(
         await websocket.close(code=TRY_AGAIN)
         return None
     raw_version = params.get("v", "")
-    version = int(raw_version) if raw_version.isdigit() else None
+    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() else None
     lang = scope["state"].get("lang") or i18n.DEFAULT
     await websocket.accept()
     protocol = protocol_of(send)

@@ -54,7 +54,7 @@ async def form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, objec
     """The posted fields. A body too large to be a human's form is refused before it is parsed. Fields named in
     `lists` may repeat (ticked boxes) and come as lists; any other field is its last value."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not (length.isascii() and length.isdigit()) or int(length) > MAX_FORM_BYTES):
         raise HTTPException(413)
     # The body itself, not only what Content-Length claims: a chunked body has none (at most 1 MiB, `security`).
     if len(await request.body()) > MAX_FORM_BYTES:

@@ -144,7 +144,7 @@ class Guard:
 def too_large(headers: Headers) -> bool:
     """A Content-Length over `MAX_BODY`, or one that is no number at all."""
     length = headers.get("content-length")
-    return length is not None and (not length.isdigit() or int(length) > MAX_BODY)
+    return length is not None and (not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY)
 
 
 async def _read_chunked(receive: Receive) -> Receive | None:
