@@ -446,3 +446,15 @@ def test_a_socket_whose_version_is_an_odd_digit_is_served(server: LiveServer) ->
     url = server.url.replace("http://", "ws://") + "/e/demo/ws?view=screen&lang=en&v=%C2%B2"
     with connect(url, origin=Origin(server.url), open_timeout=10, max_size=None) as ws:
         assert "lb-v" in str(ws.recv(timeout=10))
+
+
+def test_the_hosts_log_csv_neutralises_every_cell(server: LiveServer) -> None:
+    """Regression: only the log's `detail` was neutralised, and a username may start with "-" ("-1-1" is valid, and
+    a formula to a spreadsheet)."""
+    server.add_account("-1-1", "host")
+    clean(server.client(account="-1-1").post("/e/demo/host/announce", data={"text": "-kaffe"}))
+    document = server.client(host=True).get("/e/demo/host/log.csv").text.removeprefix("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(document)))
+    assert (rows[-1]["actor"], rows[-1]["detail"]) == ("'-1-1", "'-kaffe")
+    for row in rows:
+        assert all(neutralised(cell) == cell or cell[:1] == "'" for cell in row.values()), row
