@@ -37,7 +37,7 @@ from liveboard.models import Announcement, Item, Meeting, Note, Pitch, Room, Rou
 #: One profile for every test here: reproducible (derandomized, no example database), bounded, and blind to the
 #: server being a fixture shared by the examples of one test (that is the point: one server, many requests).
 FUZZ = settings(
-    max_examples=15,
+    max_examples=12,
     derandomize=True,
     database=None,
     deadline=None,
@@ -217,7 +217,7 @@ def test_participant_actions_on_any_id(server: LiveServer, client: httpx.Client,
     clean(client.post(target.format(quote_from_bytes(ident.encode(), safe=""))))
 
 
-@settings(FUZZ, max_examples=15)
+@settings(FUZZ, max_examples=10)
 @given(
     fields=st.fixed_dictionaries(
         {
@@ -314,7 +314,7 @@ def _host_forms(server: LiveServer) -> dict[str, Form]:
     }  # fmt: skip
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=40)
 @given(data=st.data(), htmx=st.booleans())
 def test_host_forms_take_any_text(server: LiveServer, host: httpx.Client, data: st.DataObject, htmx: bool) -> None:
     """One field hostile and the others as they work on the demo (or, now and then, every field hostile)."""
@@ -387,7 +387,7 @@ PAGES = [
 PARAMS = ["lang", "text", "excel", "room", "next", "merge", "kind", "theme", "q", "status", "service", "key", "saved"]
 
 
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=25)
 @given(
     path=st.sampled_from(PAGES),
     params=st.dictionaries(st.sampled_from(PARAMS), hostile, min_size=1, max_size=3),
