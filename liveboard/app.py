@@ -16,7 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveboard import housekeeping, i18n, keys, metrics, migrate
 from liveboard.config import Settings
@@ -34,6 +34,7 @@ from liveboard.web.errors import (
     error_response,
     http_error,
     rate_limited,
+    server_error,
 )
 from liveboard.web.observe import Observe
 from liveboard.web.phone_parts import PhoneParts
@@ -96,9 +97,15 @@ class LiveBoard(Starlette):
     """Starlette for HTTP; WebSocket handshakes go to `Sockets` straight from here, past the HTTP-only middleware
     and the router, whose coroutines would otherwise be kept for each connection's whole life."""
 
-    def __init__(self, *, sockets: Sockets, **kwargs: Any) -> None:
+    def __init__(self, *, sockets: Sockets, allowed_hosts: set[str], **kwargs: Any) -> None:
+        self.allowed_hosts = allowed_hosts
         super().__init__(**kwargs)
         self.sockets = sockets
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """`Guard` outside everything, Starlette's own error middleware included: a 500 carries the security
+        headers and speaks the person's language like every other answer."""
+        return Guard(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -148,20 +155,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     allowed_hosts = {urlsplit(settings.public_url).netloc} - {""}
     app = LiveBoard(
         sockets=Sockets(sockets(), allowed_hosts),
+        allowed_hosts=allowed_hosts,
         routes=routes(),
         # Compression makes a phone page with htmx and the stylesheet a ~25 KB download on venue wifi.
-        # Observe is outermost: a request's time is all of it, the guard and compression included.
-        middleware=[
-            Middleware(Observe),
-            Middleware(Guard, allowed_hosts=allowed_hosts),
-            Middleware(GZipMiddleware, minimum_size=1024),
-        ],
+        # The guard wraps all of it (`LiveBoard.build_middleware_stack`); Observe times the rest, compression too.
+        middleware=[Middleware(Observe), Middleware(GZipMiddleware, minimum_size=1024)],
         exception_handlers={
             HostRequired: host_required,
             DomainError: domain_error,
             HTTPException: http_error,
             RateLimited: rate_limited,
             **dict.fromkeys(UNAVAILABLE, database_unavailable),
+            Exception: server_error,
         },
         lifespan=lifespan,
     )

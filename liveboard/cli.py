@@ -207,6 +207,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         load_demo(database)
     from liveboard.app import create_app
+    from liveboard.live.endpoint import MAX_MESSAGE
 
     app = create_app(settings, database)
     with database.read() as db:
@@ -226,6 +227,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         ws=_ws_protocol(),
         ws_per_message_deflate=False,
+        ws_max_size=MAX_MESSAGE,
         log_level="info",
         access_log=args.access_log and log_config is None,
         lifespan="on",

@@ -260,7 +260,9 @@ def log_csv(db: Session, event: Event) -> str:
     writer.writerow(["at", "actor", "action", "subject", "detail", "data"])
     for row in log_rows(db, event):
         data = json.dumps(row["data"], ensure_ascii=False, sort_keys=True) if row["data"] else ""
-        writer.writerow([row["at"], row["actor"], row["action"], row["subject"], neutralise(row["detail"]), data])
+        # Every cell, as in the other CSV exports: a username may start with "-" ("-1-1" is a formula).
+        cells = [row["at"], row["actor"] or "", row["action"], row["subject"], row["detail"], data]
+        writer.writerow([neutralise(cell) for cell in cells])
     return BOM + out.getvalue()
 
 

@@ -26,6 +26,7 @@ from liveboard import demo, keys, migrate
 from liveboard.config import Settings
 from liveboard.db import Database
 from liveboard.domain import accounts
+from liveboard.live.endpoint import MAX_MESSAGE
 from liveboard.models import Account, AuditEntry, Event, Interest, Participant, Pitch, Presence, Room, Round
 from liveboard.models import Session as Slot
 
@@ -318,6 +319,7 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
         log_level="warning",
         ws="websockets-sansio",
         ws_per_message_deflate=False,
+        ws_max_size=MAX_MESSAGE,
         lifespan="on",
         # A connection a test left open must not keep the server from stopping.
         timeout_graceful_shutdown=5,

@@ -36,7 +36,7 @@ TITLE_MAX = 120
 PLACE_MAX = 120
 #: A start outside these years is a slip of the keyboard (a browser takes years up to 275760), and rounds moved
 #: by such a distance would fall off the calendar.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
+FIRST_YEAR, LAST_YEAR = validate.YEARS.start, validate.YEARS.stop - 1
 #: A new event from the browser or a copy is prepared before anyone sees it: the hosts open pitching themselves.
 NEW_PHASE = "setup"
 #: The time zones the form offers, where LiveBoard's users are: the Danish realm first, then Europe, then a few

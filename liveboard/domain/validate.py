@@ -1,4 +1,19 @@
-"""Field rules shared by the web forms, the event files and the CLI, so all three refuse the same things."""
+"""Field rules shared by the web forms, the event files and the CLI, so all three refuse the same things.
+
+What is stored is what was typed, with these normalisations only (tests/web/test_fuzz_forms.py holds them):
+
+- text: leading and trailing white space (Unicode's, as `str.strip` knows it) is removed and a CR LF line break
+  becomes LF; every other character is kept as it came (HTML, quotes, formula starts, emoji, combining marks,
+  right-to-left marks). A control character other than tab and line break is refused, not removed.
+- whole numbers: as Python's `int` reads them (surrounding space, `_` between digits, other scripts' decimal
+  digits); beyond a 64-bit database column they are refused.
+- times: ISO 8601, stored in UTC; years outside `YEARS` are refused (nobody plans an evening there, and the
+  arithmetic on them, a copy moved to a new date, must not overflow).
+
+Pages escape it all (Jinja2 autoescape), the Markdown exports escape markup (`templating.markdown_text`, which also
+puts a note on one line), and the CSV exports put a `'` before a cell a spreadsheet would run as a formula
+(`exports.neutralise`); JSON carries the stored text as it is.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +54,12 @@ def choice(value: object, field: str, options: Iterable[str]) -> str:
     return value  # type: ignore[return-value]
 
 
+#: The largest whole number a database column holds (64-bit signed): a larger id names nothing.
+BIGGEST = 2**63 - 1
+#: The years a time may fall in (an event's start too: `setup.starts`).
+YEARS = range(1900, 3000)
+
+
 def integer(value: object, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     if isinstance(value, bool):
         raise Invalid(N_("{field} must be a whole number."), field=field)
@@ -48,7 +69,10 @@ def integer(value: object, field: str, *, minimum: int | None = None, maximum: i
         raise Invalid(N_("{field} must be a whole number."), field=field) from None
     if minimum is not None and number < minimum:
         raise Invalid(N_("{field} must be at least {min}."), field=field, min=minimum)
-    if maximum is not None and number > maximum:
+    maximum = BIGGEST if maximum is None else maximum
+    if number < -BIGGEST:
+        raise Invalid(N_("{field} must be at least {min}."), field=field, min=-BIGGEST)
+    if number > maximum:
         raise Invalid(N_("{field} must be at most {max}."), field=field, max=maximum)
     return number
 
@@ -63,6 +87,13 @@ def moment(value: object, field: str, *, timezone: str | None = None) -> datetim
             parsed = datetime.fromisoformat(str(value).strip())
         except ValueError:
             raise Invalid(N_("{field} must be a time like 2013-06-24T18:30:00+02:00."), field=field) from None
+    if parsed.year not in YEARS:
+        raise Invalid(
+            N_("{field} must be a date between {first} and {last}."),
+            field=field,
+            first=YEARS.start,
+            last=YEARS.stop - 1,
+        )
     if parsed.tzinfo is None and timezone:
         parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
     if parsed.tzinfo is None:

@@ -53,6 +53,11 @@ HOST_RECHECK = 30.0
 POLICY = 1008
 #: The close code for "try again later": the database is away; the page reconnects with backoff.
 TRY_AGAIN = 1013
+#: The largest message a client may send, in bytes: pages send nothing, so a larger one is no page's. `serve`
+#: passes it to uvicorn too (`ws_max_size`), which then never buffers more; the check here holds under any server.
+MAX_MESSAGE = 4 * 1024
+#: The close code for a message over `MAX_MESSAGE` (RFC 6455 "message too big").
+TOO_BIG = 1009
 
 
 @dataclass(frozen=True)
@@ -140,8 +145,19 @@ async def serve(scope: Scope, receive: Receive, send: Send, topic: Topic) -> Non
                     continue
             if message["type"] == "websocket.disconnect":
                 break
+            if _size(message) > MAX_MESSAGE:
+                await send({"type": "websocket.close", "code": TOO_BIG, "reason": ""})
+                break
     finally:
         live.disconnect(channel, client)
+
+
+def _size(message: dict[str, Any]) -> int:
+    """A received message's size in bytes, as it came over the wire."""
+    if message.get("bytes") is not None:
+        return len(message["bytes"])
+    text = message.get("text")
+    return len(text.encode()) if text is not None else 0
 
 
 async def _join(
@@ -167,7 +183,7 @@ async def _join(
         await websocket.close(code=TRY_AGAIN)
         return None
     raw_version = params.get("v", "")
-    version = int(raw_version) if raw_version.isdigit() else None
+    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() else None
     lang = scope["state"].get("lang") or i18n.DEFAULT
     await websocket.accept()
     protocol = protocol_of(send)

@@ -143,6 +143,7 @@ async def rate_limited(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     texts = {
+        400: N_("The form could not be read. Please try again."),
         403: N_("This request came from another site and was refused."),
         404: N_("There is nothing here."),
         405: N_("This address does not take that kind of request."),
@@ -151,3 +152,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     }
     text = exc.detail if exc.detail and exc.status_code not in texts else texts.get(exc.status_code, exc.detail)
     return error_response(request, exc.status_code, i18n.gettext(str(text)))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A bug: the person is told in their language, as a page, a fragment or JSON; Starlette logs the traceback
+    (it raises the exception again once this answer is sent)."""
+    return error_response(request, 500, i18n.gettext("Something went wrong on our side. Please try again."))

@@ -54,11 +54,19 @@ async def form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, objec
     """The posted fields. A body too large to be a human's form is refused before it is parsed. Fields named in
     `lists` may repeat (ticked boxes) and come as lists; any other field is its last value."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+    if length is not None and (not (length.isascii() and length.isdigit()) or int(length) > MAX_FORM_BYTES):
         raise HTTPException(413)
-    data = await request.form(
-        max_files=0, max_fields=MAX_LISTED_FIELDS if lists else MAX_FIELDS, max_part_size=MAX_FORM_BYTES
-    )
+    # The body itself, not only what Content-Length claims: a chunked body has none (at most 1 MiB, `security`).
+    if len(await request.body()) > MAX_FORM_BYTES:
+        raise HTTPException(413)
+    try:
+        data = await request.form(
+            max_files=0, max_fields=MAX_LISTED_FIELDS if lists else MAX_FIELDS, max_part_size=MAX_FORM_BYTES
+        )
+    except HTTPException as error:
+        # Starlette's own 400s say in English what it could not parse: too many fields is a form too large; a
+        # broken multipart body gets `errors.http_error`'s 400, in the person's language.
+        raise HTTPException(413 if "Too many" in str(error.detail) else 400) from None
     fields: dict[str, object] = {key: value for key, value in data.items() if isinstance(value, str)}
     for key in lists:
         fields[key] = [value for value in data.getlist(key) if isinstance(value, str)]

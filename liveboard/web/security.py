@@ -1,4 +1,5 @@
-"""Rules every request obeys: same-origin POSTs and WebSockets, security headers, and the request's language.
+"""Rules every request obeys: same-origin POSTs and WebSockets, security headers, a request body's size, and the
+request's language.
 
 `Guard` is a pure ASGI middleware for HTTP. WebSocket handshakes never reach the middleware stack (the app hands
 them to `live.endpoint.Sockets`, which applies `cross_site_socket` and `language` from here).
@@ -11,6 +12,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +29,10 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+#: The largest request body any address takes (the contract's 1 MiB); forms refuse far less (`requests.form`).
+#: A larger Content-Length is refused before the app runs; a body without one (chunked) is counted as it is read.
+#: (With a Content-Length, uvicorn's HTTP parser never hands on more than it says.)
+MAX_BODY = 1024 * 1024
 LANG_COOKIE = "lb_lang"
 #: The phone's large-text mode: `?text=large` / `?text=normal`, remembered like the language. Anything else is
 #: ignored. Read by the templates (base.html puts a class on <html>), which render outside any request object.
@@ -100,7 +106,17 @@ class Guard:
                 return
             token = text_size.set(size)
             try:
-                await self.app(scope, receive, self._with_headers(scope, send, remember, remember_size))
+                send = self._with_headers(scope, send, remember, remember_size)
+                if "content-length" not in headers and "transfer-encoding" in headers:
+                    whole = await _read_chunked(receive)
+                    if whole is None:
+                        await _refuse_too_large(scope, receive, send)
+                        return
+                    receive = whole
+                elif too_large(headers):
+                    await _refuse_too_large(scope, receive, send)
+                    return
+                await self.app(scope, receive, send)
             finally:
                 text_size.reset(token)
 
@@ -123,3 +139,48 @@ class Guard:
             await send(message)
 
         return wrapped
+
+
+def too_large(headers: Headers) -> bool:
+    """A Content-Length over `MAX_BODY`, or one that is no number at all."""
+    length = headers.get("content-length")
+    return length is not None and (not (length.isascii() and length.isdigit()) or int(length) > MAX_BODY)
+
+
+async def _read_chunked(receive: Receive) -> Receive | None:
+    """A body sent without a Content-Length (chunked), read whole and counted as it arrives, before the app runs:
+    None once it passes `MAX_BODY`, else a `receive` that hands the app the body as if it had just arrived. Read
+    here, not where a view reads it, so an address whose view reads no body refuses it too."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _replay(message, receive)
+        body += message.get("body", b"")
+        if len(body) > MAX_BODY:
+            return None
+        if not message.get("more_body", False):
+            return _replay({"type": "http.request", "body": bytes(body), "more_body": False}, receive)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return first
+        return await receive()
+
+    return replay
+
+
+async def _refuse_too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    """The 413 answered without running the app, as its error handler would have answered it."""
+    from starlette.requests import Request
+
+    from liveboard.web.errors import http_error  # it renders with the templates, which read `text_size` from here
+
+    response = await http_error(Request(scope, receive), HTTPException(413))
+    await response(scope, receive, send)

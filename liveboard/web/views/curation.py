@@ -149,7 +149,7 @@ async def desk_page(request: Request) -> Response:
     desk: Desk = context["desk"]
     # `?merge=<id>` shows that note's choice of notes to merge into; htmx fetches just that.
     raw = request.query_params.get("merge", "")
-    opened = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    opened = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     if opened is not None and htmx.is_htmx(request):
         if opened not in desk.views:
             raise NotFound(N_("There is no such note."))
