@@ -205,6 +205,16 @@
     }
   }
 
+  // An answer whose target a live frame has meanwhile drawn again (a +1 on a point, while everyone's +1 redraws
+  // the agenda) would be dropped by htmx, and the person's press would seem lost: it goes to the element now in
+  // its place, found by the same id.
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var target = ctx && ctx.target;
+    if (!(target instanceof Element) || target.isConnected || !target.id) return;
+    if (document.getElementById(target.id)) ctx.target = "#" + CSS.escape(target.id);
+  });
+
   // A new request clears the previous error message.
   document.addEventListener("htmx:before:request", function () {
     var flash = document.getElementById("flash");
