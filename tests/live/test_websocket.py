@@ -263,14 +263,14 @@ def test_an_approved_pitch_reaches_screens_and_phones_with_its_title_escaped(
         for watcher in (phone, danish):
             frame = watcher.until(rf'<li class="pitch" id="pitch-{pitch.id}"')
             assert f'<div hx-swap-oob="beforeend:#pitches"><li class="pitch" id="pitch-{pitch.id}"' in frame
-            title = re.search(rf'id="pitch-{pitch.id}".*?<h3>(.*?)</h3>', frame, re.S)
+            title = re.search(rf'id="pitch-{pitch.id}".*?<h3 lang="da">(.*?)</h3>', frame, re.S)
             assert title, frame
             assert "<" not in title.group(1) and html.unescape(title.group(1)) == TITLE
             assert "&lt;b&gt;Fest &amp; " in frame
             assert "<b>" not in frame and "<script>" not in frame
             assert max(versions(frame)) >= committed
         frame = screen.until(r'(?s)id="screen-pitches"[^>]*>.*Fest')
-        shown = re.search(r'<span class="title">([^<]*Fest[^<]*)</span>', frame)
+        shown = re.search(r'<span class="title" lang="da">([^<]*Fest[^<]*)</span>', frame)
         assert shown and html.unescape(shown.group(1)) == TITLE, frame
         assert "<b>" not in frame
         assert frame_version(frame) >= committed
@@ -474,7 +474,7 @@ def make_stale(server: LiveServer, host: httpx.Client, stuck: list[Stuck], norma
         assert edited.status_code == 303, edited.text
         announce(host, f"{i:03d} " + "x" * 196)  # 200 characters
         # The normal client gets every change: this change's announcement and the room's new capacity.
-        frame = normal.until(f"</span> {i:03d} x")
+        frame = normal.until(f'</span> <span lang="da">{i:03d} x')
         assert f"{i:03d} " + "x" * 196 in frame
         stale_clients = [c for _, c in live_clients(server) if c.stale_since is not None]
         if len(stale_clients) == len(stuck):
@@ -519,7 +519,7 @@ def test_a_client_that_does_not_read_is_skipped_and_does_not_hold_up_the_others(
         assert set(held) == {"screen", "host"} and all(n > live_channel.HIGH_WATER for n in held.values()), held
         for i in range(changes, changes + 3):
             announce(host, f"{i:03d} " + "y" * 196)
-            normal.until(f"</span> {i:03d} y")
+            normal.until(f'</span> <span lang="da">{i:03d} y')
         assert backlogs() == held
 
         # The stuck screen reads again: after the next change it gets one fresh state, at the current version.

@@ -55,7 +55,7 @@ def test_the_report_reads_like_a_paper(server: LiveServer, client: httpx.Client)
     assert response.status_code == 200
     page = response.text
     event = server.event()
-    assert f"<h1>{escape(event.title)}</h1>" in page
+    assert f'<h1 lang="da">{escape(event.title)}</h1>' in page
     assert escape(event.venue) in page
     with i18n.using("en"):
         assert i18n.time(event.starts, event.timezone) in page
