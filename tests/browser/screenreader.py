@@ -69,7 +69,16 @@ STEP = (
     + QUIET_ROLES
     + """)$/.test(phrase);
     const voiced = element && element.closest('[lang]');
-    return {phrase, silent, lang: voiced ? voiced.getAttribute('lang') : '', end: phrase === 'end of document'};
+    // Plain text (no role of its own) and the block it is in: runs of it in one block are heard as one line.
+    const text = !!element && (node.nodeType === 3 || phrase === element.textContent.replace(/\\s+/g, ' ').trim());
+    let block = element;
+    const inline = e => getComputedStyle(e).display.startsWith('inline') || e.classList.contains('visually-hidden');
+    while (block && block.parentElement && inline(block))
+      block = block.parentElement;
+    const blocks = window.__vsrBlocks || (window.__vsrBlocks = new WeakMap());
+    if (block && !blocks.has(block)) blocks.set(block, (window.__vsrBlock = (window.__vsrBlock || 0) + 1));
+    return {phrase, silent, text, block: block ? blocks.get(block) : 0,
+            lang: voiced ? voiced.getAttribute('lang') : '', end: phrase === 'end of document'};
   });
 }"""
 )
@@ -87,7 +96,7 @@ WALK = (
     await v.next();
     const log = await v.spokenPhraseLog();
     for (const live of log.slice(before, -1).filter(spoken))
-      out.push({phrase: live, silent: false, lang: '', end: false});
+      out.push({phrase: live, silent: false, lang: '', end: false, text: false, block: 0});
     const s = await step();
     out.push(s);
     if (s.end || (stop && !s.silent && stop.test(s.phrase))) break;
@@ -184,11 +193,20 @@ class Reader:
 
     def _record(self, steps: list[dict[str, Any]]) -> None:
         self.fresh = False
+        line = None  # the block of the plain text heard last, which more plain text of that block joins
         for s in steps:
             self.raw.append(s["phrase"])
-            if not s["silent"]:
-                voice = f"[{s['lang']}] " if s["lang"] and s["lang"] != self.lang else ""
-                self.heard.append(voice + normalise(s["phrase"]))
+            if s["silent"]:
+                continue
+            voice = f"[{s['lang']}] " if s["lang"] and s["lang"] != self.lang else ""
+            said = voice + normalise(s["phrase"])
+            if s.get("text") and self.heard and said in self.heard[-1].split(", ")[1:2]:
+                continue  # a legend or label read out after the group or field it names: said already
+            if s.get("text") and line == s["block"] and self.heard:
+                self.heard[-1] += " " + said
+            else:
+                self.heard.append(said)
+            line = s["block"] if s.get("text") else None
 
     def take(self) -> list[str]:
         """What was heard since the last take (and forget it)."""
