@@ -57,6 +57,8 @@ def test_join_and_leave_by_keyboard_keep_the_place(
     expect(session).to_have_class(re.compile(r"\bmine\b"))
     expect(focused(page)).to_have_accessible_name(f"{leave} {title}")
     assert page.evaluate(FOCUSED) == ["BUTTON", None]
+    # The answer (#my-evening) marks its titles too: the event's language, never an empty lang.
+    assert set(page.evaluate("[...document.querySelectorAll('#my-evening [lang]')].map(e => e.lang)")) == {"da"}
     # …and back: Leave gives the focus to Join for the same session.
     page.keyboard.press("Enter")
     expect(session).not_to_have_class(re.compile(r"\bmine\b"))
@@ -111,6 +113,21 @@ def test_interest_keeps_the_focus_and_says_what_it_counts(server: LiveServer, pa
     page.keyboard.press("Enter")
     expect(focused(page)).to_have_attribute("aria-pressed", "false")
     expect(focused(page)).to_have_accessible_name(name(words[0], count))
+    assert pages.errors() == []
+
+
+def test_a_host_approving_by_keyboard_keeps_the_place(server: LiveServer, pages: Pages) -> None:
+    page = pages.open("host", DESK)
+    log_in(page, server.url)
+    visit(page, url(server, "/e/demo/host", "en"))
+    approve = page.locator("#moderation form[action$='/approve'] button").first
+    pitch_id = int(re.search(r"/pitches/(\d+)/", approve.locator("xpath=..").get_attribute("action")).group(1))
+    title = server.get(Pitch, pitch_id).title
+    expect(approve).to_have_accessible_name(f"Approve {title}")
+    enter(page, approve)
+    expect(page.locator(f"#moderation form[action$='/pitches/{pitch_id}/approve']")).to_have_count(0)
+    # The pitch is approved; the focus is on what stands for it now, named for it.
+    expect(focused(page)).to_have_accessible_name(re.compile(rf"{re.escape(title)}$"))
     assert pages.errors() == []
 
 
@@ -179,6 +196,10 @@ WRONG_VOICE = """(typed) => {
 }"""
 
 
+#: Elements whose lang is empty: a context that lacked its event's language.
+EMPTY_LANG = "[...document.querySelectorAll('[lang]')].filter(e => !e.lang).map(e => e.outerHTML.slice(0, 160))"
+
+
 def typed(server: LiveServer) -> list[tuple[str, str]]:
     """What people typed in the demo, with its event's or series' language: the first 30 characters of each text
     (long enough not to match interface words by chance; a title cut short still counts)."""
@@ -210,6 +231,7 @@ def test_what_people_typed_is_marked_with_its_language(server: LiveServer, pages
             visit(page, url(server, path, lang))
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             found = page.evaluate(WRONG_VOICE, texts)
+            found += [["", "", e] for e in page.evaluate(EMPTY_LANG)]
             wrong += [f"{name} [{lang}]: {text!r} in lang={got}: {html}" for text, got, html in found]
     # The schedule assistant's proposal, made as a host makes it.
     visit(page, url(server, "/e/demo/host", "en"))
