@@ -36,6 +36,8 @@ from tests.conftest import LiveServer
 #: The longest any frame is waited for. The contract says "within a second"; this only bounds a broken run.
 WAIT = 5.0
 TITLE = '<b>Fest & "farver"</b>'
+#: The words a headcount carries for screen readers ("11 of 40 places taken") follow the visible count.
+HIDDEN = '<span class="visually-hidden">'
 
 
 # --- clients --------------------------------------------------------------------------------------------------
@@ -295,10 +297,11 @@ def test_a_join_moves_the_counts_on_phones_and_screens_to_the_exact_value(
         exact, cap = present(server, first.id), capacity(server, first.id)
         assert exact == server.present(first)
         frame = phone.until(rf'id="present-{first.id}"')
-        assert f'<span class="present" id="present-{first.id}" hx-swap-oob="true">{exact} of {cap}</span>' in frame
+        span = f'<span class="present" id="present-{first.id}" hx-swap-oob="true">'
+        assert f"{span}{exact} of {cap}{HIDDEN} places taken</span></span>" in frame
         assert frame_version(frame) >= committed
         frame = danish.until(rf'id="present-{first.id}"')
-        assert f'<span class="present" id="present-{first.id}" hx-swap-oob="true">{exact} af {cap}</span>' in frame
+        assert f"{span}{exact} af {cap}{HIDDEN} pladser optaget</span></span>" in frame
         frame = screen.until(rf'id="count-{first.id}"')
         assert screen_count(frame, first.id) == [exact]
         assert f'{exact}<span class="capacity">/{cap}</span>' in frame
