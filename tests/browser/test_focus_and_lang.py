@@ -116,6 +116,22 @@ def test_interest_keeps_the_focus_and_says_what_it_counts(server: LiveServer, pa
     assert pages.errors() == []
 
 
+def test_a_pitch_sent_by_keyboard_keeps_the_focus_in_its_form(server: LiveServer, pages: Pages) -> None:
+    page = pages.open("phone", PHONE)
+    visit(page, url(server, "/e/demo", "en"))
+    live(page)
+    page.fill("#pitch-title", "Bænke langs åen")
+    enter(page, page.locator("#pitch-form button[type=submit]"))
+    expect(page.locator("#pitch-form [role=status]")).to_be_visible()
+    expect(focused(page)).to_have_accessible_name("Send pitch")
+    # Enter in a field sends the form too: the focus stays in the field, now empty for the next pitch.
+    page.fill("#pitch-title", "Flere toiletter i parken")
+    page.locator("#pitch-title").press("Enter")
+    expect(page.locator("#pitch-title")).to_have_value("")
+    expect(focused(page)).to_have_id("pitch-title")
+    assert pages.errors() == []
+
+
 def test_a_host_approving_by_keyboard_keeps_the_place(server: LiveServer, pages: Pages) -> None:
     page = pages.open("host", DESK)
     log_in(page, server.url)
