@@ -38,34 +38,40 @@ ensure_apt_packages() {
 }
 ensure_apt_packages
 
-# axe-core (npm, pinned in package-lock.json with its integrity) for tests/browser/test_accessibility.py. Installed
-# again only when package-lock.json changed since the last install (a stamp named after its sha256, as setup.sh
-# stamps pip installs). No npm: a failure on CI, a loud skip of the accessibility checks elsewhere.
-ensure_axe() {
-    local lock_sha stamp
+# The browser tests' tools from npm, pinned in package-lock.json with their integrity: axe-core for
+# tests/browser/test_accessibility.py, @guidepup/virtual-screen-reader for tests/browser/test_screen_reader.py.
+# Installed again only when package-lock.json changed since the last install (a stamp named after its sha256, as
+# setup.sh stamps pip installs) or a tool's file is missing. No npm: a failure on CI, a loud skip of those checks
+# elsewhere.
+NPM_TOOLS="node_modules/axe-core/axe.min.js node_modules/@guidepup/virtual-screen-reader/lib/esm/index.browser.js"
+ensure_npm_tools() {
+    local lock_sha stamp tool installed=1
     lock_sha="$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("package-lock.json", "rb").read()).hexdigest())')"
     stamp="node_modules/.installed-$lock_sha"
-    if [ -e node_modules/axe-core/axe.min.js ] && [ -e "$stamp" ]; then
+    for tool in $NPM_TOOLS; do
+        [ -e "$tool" ] || installed=0
+    done
+    if [ "$installed" = 1 ] && [ -e "$stamp" ]; then
         return 0
     fi
     if ! command -v npm >/dev/null 2>&1; then
         if [ "${CI:-}" = "true" ]; then
-            echo "error: npm is missing on CI: the accessibility tests need axe-core from package-lock.json (install Node.js with npm; Debian's npm package conflicts with NodeSource's nodejs, which carries its own)" >&2
+            echo "error: npm is missing on CI: the accessibility tests need axe-core and the virtual screen reader from package-lock.json (install Node.js with npm; Debian's npm package conflicts with NodeSource's nodejs, which carries its own)" >&2
             exit 1
         fi
-        if [ -e node_modules/axe-core/axe.min.js ]; then
-            echo "warning: npm not found: node_modules/axe-core may not match package-lock.json" >&2
+        if [ "$installed" = 1 ]; then
+            echo "warning: npm not found: node_modules may not match package-lock.json" >&2
         else
-            echo "!!! npm not found: axe-core is not installed, the accessibility checks will be SKIPPED. Install npm to run them. !!!" >&2
+            echo "!!! npm not found: axe-core or the virtual screen reader is not installed, the accessibility checks will be SKIPPED. Install npm to run them. !!!" >&2
         fi
         return 0
     fi
-    echo "installing axe-core from package-lock.json (npm ci)"
+    echo "installing the browser tests' npm tools from package-lock.json (npm ci)"
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     rm -f node_modules/.installed-*
     touch "$stamp"
 }
-ensure_axe
+ensure_npm_tools
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

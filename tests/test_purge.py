@@ -185,5 +185,5 @@ def test_after_a_purge_the_report_and_exports_keep_the_harvest_and_lose_the_name
             item = re.search(rf'<li class="note[^"]*" id="note-{note_id}">(.*?)</li>', after["page"], re.S)
             assert item and str(escape(text)) in item.group(1)
             assert (f'<span aria-hidden="true">+{support}</span>' in item.group(1)) == bool(support)
-            assert all(f'<span class="theme-tag">{theme}</span>' in item.group(1) for theme in themes)
-        assert 'class="theme-tag">ventetid</span>' in after["page"]
+            assert all(f'<span class="theme-tag" lang="da">{theme}</span>' in item.group(1) for theme in themes)
+        assert 'class="theme-tag" lang="da">ventetid</span>' in after["page"]

@@ -147,7 +147,17 @@ _SL, _RM, _PI, _IN = Slot.__table__, Room.__table__, Pitch.__table__, Interest._
 _HERE = _PR.alias("here")  # everyone in a session, counted beside the person's own presence
 # The event with its rounds (for the clock), and the person's sessions with what the fragment says of them.
 _EVENING_EVENT = (
-    select(_E.c.slug, _E.c.title, _E.c.timezone, _RD.c.id, _RD.c.event_id, _RD.c.label, _RD.c.starts, _RD.c.ends)
+    select(
+        _E.c.slug,
+        _E.c.title,
+        _E.c.language,
+        _E.c.timezone,
+        _RD.c.id,
+        _RD.c.event_id,
+        _RD.c.label,
+        _RD.c.starts,
+        _RD.c.ends,
+    )
     .outerjoin(_RD, _RD.c.event_id == _E.c.id)
     .where(_E.c.id == bindparam("event"))
     .order_by(_RD.c.starts, _RD.c.id)
@@ -185,7 +195,9 @@ def evening(db: Session, event_id: int, participant_id: int | None, now: datetim
     # and making a few dozen ORM objects would cost more than the statements.
     rows = run(_EVENING_EVENT, {"event": event_id}).all()
     head = rows[0]
-    event = SimpleNamespace(id=event_id, slug=head.slug, title=head.title, timezone=head.timezone)
+    event = SimpleNamespace(
+        id=event_id, slug=head.slug, title=head.title, language=head.language, timezone=head.timezone
+    )
     rounds = [row for row in rows if row.id is not None]
     clock = events.clock(rounds, now)  # type: ignore[arg-type]
     by_round = {r.id: r for r in rounds}

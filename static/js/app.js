@@ -130,10 +130,12 @@
           if (!fresh) return;
           // Filled in place, not replaced: htmx drops the answer to a request whose target has left the page,
           // so a Join tapped while this fetch was under way would otherwise seem to do nothing.
+          rememberFocus();
           Array.prototype.forEach.call(fresh.attributes, function (a) { target.setAttribute(a.name, a.value); });
           target.replaceChildren.apply(target, Array.prototype.slice.call(fresh.childNodes));
           if (window.htmx) window.htmx.process(target);
           applyMarks();
+          restoreFocus();
         })
         .catch(function () {});
     }, delay);
@@ -151,7 +153,7 @@
   }
   function myCounts() {
     return Array.prototype.map.call(document.querySelectorAll("li.session.mine"), function (li) {
-      var what = li.querySelector(".what strong"), present = li.querySelector(".present");
+      var what = li.querySelector(".session-title"), present = li.querySelector(".present");
       return (what ? what.textContent.trim() + ": " : "") + (present ? present.textContent.trim() : "");
     }).join(". ");
   }
@@ -176,9 +178,52 @@
     }, wait);
   }
 
+  // Focus that a swap takes away is given back. A control that is swapped out (Interest, +1, a board a live frame
+  // redraws) or hidden by this person's marks (Join, once joined) would drop a keyboard or screen-reader user at
+  // the top of the page (WCAG 2.4.3). Controls that act on the same thing share a data-focus-key ("session:12" on
+  // Join, Leave and "I'm here"): after the swap the visible one with the focused control's key gets the focus, a
+  // tabbable one first (else, for example, the session's title). Without a key, an element's id is its key.
+  var kept = null;
+  function keyOf(element) {
+    var keyed = element && element.closest ? element.closest("[data-focus-key]") : null;
+    if (keyed) return keyed.getAttribute("data-focus-key");
+    return element && element.id ? "#" + element.id : null;
+  }
+  function shown(element) {
+    return element.isConnected && element.getClientRects().length > 0 && !element.closest("[hidden]");
+  }
+  function rememberFocus() {
+    var active = document.activeElement;
+    if (!active || active === document.body || active === document.documentElement) return;
+    var key = keyOf(active);
+    if (key) kept = { element: active, key: key };
+  }
+  function restoreFocus() {
+    var was = kept;
+    kept = null;
+    if (!was) return;
+    var active = document.activeElement;
+    var lost = !active || active === document.body || active === document.documentElement;
+    if (!lost && !(active === was.element && !shown(active))) return;  // still there, or moved on by the person
+    var found = null;
+    if (was.key.charAt(0) === "#") {
+      var same = document.getElementById(was.key.slice(1));
+      if (same && shown(same)) found = same;
+    } else {
+      var candidates = Array.prototype.filter.call(
+        document.querySelectorAll('[data-focus-key="' + was.key.replace(/["\\]/g, "") + '"]'), shown);
+      found = candidates.filter(function (e) { return e.tabIndex >= 0; })[0] || candidates[0] || null;
+    }
+    if (found) found.focus();
+  }
+  window.LiveBoard = { rememberFocus: rememberFocus, restoreFocus: restoreFocus };
+  document.addEventListener("htmx:before:swap", rememberFocus);
+  document.addEventListener("htmx:ws:before:message:incoming", rememberFocus);
+
   function afterUpdate() {
     initCounters(document);
     applyMarks();
+    restoreFocus();
     tellCounts();
     var live = document.getElementById("live");
     var url = live ? live.getAttribute("hx-ws:connect") || "" : "";
@@ -190,6 +235,16 @@
       refreshIfChanged("report-refresh", Math.random() * 2000, location.pathname + location.search, "main");
     }
   }
+
+  // An answer whose target a live frame has meanwhile drawn again (a +1 on a point, while everyone's +1 redraws
+  // the agenda) would be dropped by htmx, and the person's press would seem lost: it goes to the element now in
+  // its place, found by the same id.
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var target = ctx && ctx.target;
+    if (!(target instanceof Element) || target.isConnected || !target.id) return;
+    if (document.getElementById(target.id)) ctx.target = "#" + CSS.escape(target.id);
+  });
 
   // A new request clears the previous error message.
   document.addEventListener("htmx:before:request", function () {

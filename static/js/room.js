@@ -18,9 +18,13 @@
         if (!html || !target) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("room-now");
         if (!fresh) return;
-        // Filled in place, so a button a person is about to press keeps its place on the page.
+        // Filled in place, so a button a person is about to press keeps its place on the page; the focus goes
+        // to the new control for the same session (app.js).
+        var focus = window.LiveBoard;
+        if (focus) focus.rememberFocus();
         target.replaceChildren.apply(target, Array.prototype.slice.call(fresh.childNodes));
         if (window.htmx) window.htmx.process(target);
+        if (focus) focus.restoreFocus();
       })
       .catch(function () {});
   }

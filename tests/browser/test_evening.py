@@ -407,7 +407,8 @@ def test_the_evening_works_without_javascript(server: LiveServer, pages: Pages) 
     button.click()
     phone.wait_for_load_state()
     expect(phone.locator(f"#pitch-{pitch.id} button.interest")).to_have_attribute("aria-pressed", "true")
-    expect(phone.locator(f"#interest-{pitch.id}")).to_have_text("1")
+    # The count, and in words what it counts.
+    expect(phone.locator(f"#interest-{pitch.id}")).to_have_text("1 person interested")
     expect(screen.locator(f"#screen-pitches li[data-pitch='{pitch.id}'] .interest")).to_have_text(re.compile(r"^1\b"))
 
     mine = phone.locator(f"li#session-{slot.id}")

@@ -74,7 +74,7 @@ def test_the_phone_keeps_its_marks_when_live_frames_replace_its_board(
     other = server.client()
     assert other.post(f"/e/demo/sessions/{slot.id}/join").status_code == 303
     exact = present(server.url, slot.id)
-    expect(phone.locator(f"#present-{slot.id}")).to_have_text(f"{exact} of {room.capacity}", timeout=SHORT)
+    expect(phone.locator(f"#present-{slot.id}")).to_have_text(f"{exact} of {room.capacity} places taken", timeout=SHORT)
     expect(mine).to_have_class(re.compile(r"\bmine\b"))
 
     # The host changes the room: the whole board arrives as a shared fragment (no marks in it), and the page
@@ -83,7 +83,7 @@ def test_the_phone_keeps_its_marks_when_live_frames_replace_its_board(
         f"/e/demo/host/rooms/{room.id}", data={"name": room.name, "capacity": "41", "location": room.location}
     )
     assert edited.status_code == 303, edited.text
-    expect(phone.locator(f"#present-{slot.id}")).to_have_text(f"{exact} of 41", timeout=SHORT)
+    expect(phone.locator(f"#present-{slot.id}")).to_have_text(f"{exact} of 41 places taken", timeout=SHORT)
     expect(mine).to_have_class(re.compile(r"\bmine\b"))
     assert phone.locator("li.session.mine").count() == 1
     assert_not_reloaded(phone)

@@ -73,7 +73,7 @@ def test_a_note_from_the_note_taker_reaches_the_door_sign_escaped(
         section = door_notes(frame, slot.id)  # type: ignore[arg-type]
         assert section is not None and 'hx-swap-oob="true"' in section
         assert "<script>" not in frame and "<b>lys" not in frame
-        shown = re.search(r'<span class="text">(.*?)</span>', section, re.S)
+        shown = re.search(r'<span class="text" lang="da">(.*?)</span>', section, re.S)
         assert shown and html.unescape(shown.group(1)) == TEXT  # newest first
         assert "Proposal" in section
         assert "Et prøvehjem" in section  # the older notes stay

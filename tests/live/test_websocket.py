@@ -36,6 +36,8 @@ from tests.conftest import LiveServer
 #: The longest any frame is waited for. The contract says "within a second"; this only bounds a broken run.
 WAIT = 5.0
 TITLE = '<b>Fest & "farver"</b>'
+#: The words a headcount carries for screen readers ("11 of 40 places taken") follow the visible count.
+HIDDEN = '<span class="visually-hidden">'
 
 
 # --- clients --------------------------------------------------------------------------------------------------
@@ -263,14 +265,14 @@ def test_an_approved_pitch_reaches_screens_and_phones_with_its_title_escaped(
         for watcher in (phone, danish):
             frame = watcher.until(rf'<li class="pitch" id="pitch-{pitch.id}"')
             assert f'<div hx-swap-oob="beforeend:#pitches"><li class="pitch" id="pitch-{pitch.id}"' in frame
-            title = re.search(rf'id="pitch-{pitch.id}".*?<h3>(.*?)</h3>', frame, re.S)
+            title = re.search(rf'id="pitch-{pitch.id}".*?<h3 lang="da">(.*?)</h3>', frame, re.S)
             assert title, frame
             assert "<" not in title.group(1) and html.unescape(title.group(1)) == TITLE
             assert "&lt;b&gt;Fest &amp; " in frame
             assert "<b>" not in frame and "<script>" not in frame
             assert max(versions(frame)) >= committed
         frame = screen.until(r'(?s)id="screen-pitches"[^>]*>.*Fest')
-        shown = re.search(r'<span class="title">([^<]*Fest[^<]*)</span>', frame)
+        shown = re.search(r'<span class="title" lang="da">([^<]*Fest[^<]*)</span>', frame)
         assert shown and html.unescape(shown.group(1)) == TITLE, frame
         assert "<b>" not in frame
         assert frame_version(frame) >= committed
@@ -295,10 +297,11 @@ def test_a_join_moves_the_counts_on_phones_and_screens_to_the_exact_value(
         exact, cap = present(server, first.id), capacity(server, first.id)
         assert exact == server.present(first)
         frame = phone.until(rf'id="present-{first.id}"')
-        assert f'<span class="present" id="present-{first.id}" hx-swap-oob="true">{exact} of {cap}</span>' in frame
+        span = f'<span class="present" id="present-{first.id}" hx-swap-oob="true">'
+        assert f"{span}{exact} of {cap}{HIDDEN} places taken</span></span>" in frame
         assert frame_version(frame) >= committed
         frame = danish.until(rf'id="present-{first.id}"')
-        assert f'<span class="present" id="present-{first.id}" hx-swap-oob="true">{exact} af {cap}</span>' in frame
+        assert f"{span}{exact} af {cap}{HIDDEN} pladser optaget</span></span>" in frame
         frame = screen.until(rf'id="count-{first.id}"')
         assert screen_count(frame, first.id) == [exact]
         assert f'{exact}<span class="capacity">/{cap}</span>' in frame
@@ -474,7 +477,7 @@ def make_stale(server: LiveServer, host: httpx.Client, stuck: list[Stuck], norma
         assert edited.status_code == 303, edited.text
         announce(host, f"{i:03d} " + "x" * 196)  # 200 characters
         # The normal client gets every change: this change's announcement and the room's new capacity.
-        frame = normal.until(f"</span> {i:03d} x")
+        frame = normal.until(f'</span> <span lang="da">{i:03d} x')
         assert f"{i:03d} " + "x" * 196 in frame
         stale_clients = [c for _, c in live_clients(server) if c.stale_since is not None]
         if len(stale_clients) == len(stuck):
@@ -519,7 +522,7 @@ def test_a_client_that_does_not_read_is_skipped_and_does_not_hold_up_the_others(
         assert set(held) == {"screen", "host"} and all(n > live_channel.HIGH_WATER for n in held.values()), held
         for i in range(changes, changes + 3):
             announce(host, f"{i:03d} " + "y" * 196)
-            normal.until(f"</span> {i:03d} y")
+            normal.until(f'</span> <span lang="da">{i:03d} y')
         assert backlogs() == held
 
         # The stuck screen reads again: after the next change it gets one fresh state, at the current version.

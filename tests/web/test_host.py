@@ -135,7 +135,7 @@ def test_the_console_log_names_the_action_in_the_hosts_language(server: LiveServ
     log = host.get("/e/demo/host").text.split('id="audit-list"')[1].split("</ol>")[0]
     first = log.split("</li>")[0]
     assert f'<strong data-action="pitch.approve">{label}</strong>' in first, first
-    assert f'<span translate="no">{html.escape(pitch.title, quote=False)}</span>' in first, first
+    assert f'<span translate="no" lang="da">{html.escape(pitch.title, quote=False)}</span>' in first, first
 
 
 @pytest.mark.parametrize(

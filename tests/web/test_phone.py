@@ -204,7 +204,9 @@ def test_interest_htmx_returns_the_pitch(server: LiveServer, client: httpx.Clien
     assert first_id(response.text) == f"pitch-{pitch.id}"
     assert 'aria-pressed="true"' in response.text
     assert f'id="interest-{pitch.id}"' in response.text
-    assert f">{start + 1}</span>" in response.text
+    # The count says what it counts, to a screen reader: "8 people interested".
+    count = f'id="interest-{pitch.id}">{start + 1}<span class="visually-hidden"> people interested</span></span>'
+    assert count in response.text
     off = client.post(f"/e/demo/pitches/{pitch.id}/interest", headers=HX)
     assert 'aria-pressed="false"' in off.text
 

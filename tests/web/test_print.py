@@ -37,8 +37,8 @@ def posters(page: str) -> list[Poster]:
             Poster(
                 classes=body.split('"', 1)[0],
                 room=html.unescape(re.search(r'<h2 class="poster-room"[^>]*>(.*?)</h2>', body, re.S).group(1)),  # type: ignore[union-attr]
-                whens=[html.unescape(w) for w in re.findall(r'<span class="poster-when">(.*?)</span>', body)],
-                titles=[html.unescape(t) for t in re.findall(r'<span class="poster-title">(.*?)</span>', body)],
+                whens=[html.unescape(w) for w in re.findall(r'<span class="poster-when"[^>]*>(.*?)</span>', body)],
+                titles=[html.unescape(t) for t in re.findall(r'<span class="poster-title"[^>]*>(.*?)</span>', body)],
                 html=body,
             )
         )
@@ -75,7 +75,7 @@ def test_one_poster_per_room_with_its_sessions_by_round(server: LiveServer, clie
         expected = expected_sessions(server, room)
         assert list(zip(poster.whens, poster.titles, strict=True)) == expected, room.name
         if room.location:
-            assert f'<p class="poster-location">{html.escape(room.location)}</p>' in poster.html
+            assert f'<p class="poster-location" lang="da">{html.escape(room.location)}</p>' in poster.html
     by_room = {p.room: p for p in found}
     assert len(by_room["Store sal"].titles) == 3
     assert by_room["Lokale 4"].titles == []
@@ -219,7 +219,7 @@ def test_programme_is_rooms_by_rounds_with_the_event_and_its_qr_code(server: Liv
     assert response.status_code == 200
     page = response.text
     event = server.event()
-    assert f'<h1 id="programme-h">{html.escape(event.title)}</h1>' in page
+    assert f'<h1 id="programme-h" lang="da">{html.escape(event.title)}</h1>' in page
     assert html.escape(event.venue) in page
     with i18n.using("en"):
         assert i18n.long_date(event.starts, event.timezone) in page
@@ -233,7 +233,7 @@ def test_programme_is_rooms_by_rounds_with_the_event_and_its_qr_code(server: Liv
     rooms = sorted(server.rows(Room), key=lambda r: r.position)
     assert len(rows) == len(rooms)
     for row, room in zip(rows, rooms, strict=True):
-        assert f'<th scope="row">{html.escape(room.name)}' in row
+        assert f'<th scope="row" lang="da">{html.escape(room.name)}' in row
         cells = re.findall(r"<td>(.*?)</td>", row, re.S)
         assert len(cells) == len(rounds)
         for cell, (when, title_) in zip(cells, _by_round(server, room, rounds), strict=True):

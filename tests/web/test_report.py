@@ -55,7 +55,7 @@ def test_the_report_reads_like_a_paper(server: LiveServer, client: httpx.Client)
     assert response.status_code == 200
     page = response.text
     event = server.event()
-    assert f"<h1>{escape(event.title)}</h1>" in page
+    assert f'<h1 lang="da">{escape(event.title)}</h1>' in page
     assert escape(event.venue) in page
     with i18n.using("en"):
         assert i18n.time(event.starts, event.timezone) in page
@@ -76,7 +76,7 @@ def test_the_report_reads_like_a_paper(server: LiveServer, client: httpx.Client)
         assert f'href="/e/demo/{export}"' in page
     # Across the sessions: the most supported proposals, and notes by theme.
     assert "Most supported proposals" in page and "Notes by theme" in page
-    assert 'class="theme-tag">ventetid</span>' in page
+    assert 'class="theme-tag" lang="da">ventetid</span>' in page
 
 
 def test_notes_are_grouped_by_kind_highlights_first_with_support_and_themes(
@@ -101,7 +101,7 @@ def test_notes_are_grouped_by_kind_highlights_first_with_support_and_themes(
         themes = notes.themes_of(db, [highlighted])[highlighted]
     assert f"+{count}</span>" in item.group(0)
     for theme in themes:
-        assert f'<span class="theme-tag">{theme}</span>' in item.group(0)
+        assert f'<span class="theme-tag" lang="da">{theme}</span>' in item.group(0)
 
 
 def test_a_new_note_shows(server: LiveServer, client: httpx.Client) -> None:

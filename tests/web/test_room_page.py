@@ -34,7 +34,7 @@ def test_room_with_a_session_now_offers_im_here(server: LiveServer, client: http
     response = room_page(client, server, "Store sal")
     assert response.status_code == 200
     page = response.text
-    assert "<h1>Store sal</h1>" in page
+    assert '<h1 lang="da">Store sal</h1>' in page  # what the host typed, in the event's language
     assert "Stueplan" in page  # its location
     now = region(page)
     assert "Now in this room" in now

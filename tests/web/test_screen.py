@@ -41,7 +41,7 @@ def test_door_sign_shows_the_room_its_session_and_a_qr_code(server: LiveServer, 
     response = client.get(f"/e/demo/screen?room={room.id}")
     assert response.status_code == 200
     page = response.text
-    assert "<h1>Lokale 1" in page
+    assert '<h1><span lang="da">Lokale 1</span>' in page  # what the host typed, in the event's language
     assert html.escape(server.pitch("teknologi").title) in page  # now
     assert html.escape(server.pitch("unge").title) in page  # next
     assert re.search(r"<svg\b[^>]*\bclass=\"qr\"", page)

@@ -116,7 +116,7 @@ def test_page_is_danish_by_default(server: LiveServer, dialogue: Dialogue) -> No
     page = server.client(lang=None).get(PAGE).text
     assert '<html lang="da">' in page
     assert "tirsdag den 5. marts 2030" in page
-    assert "Sted:</span> Borgerservice, mødelokale 2" in page
+    assert 'Sted:</span> <span lang="da">Borgerservice, mødelokale 2</span>' in page
 
 
 def test_first_visit_issues_the_member_cookie_for_this_series(

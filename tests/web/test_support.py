@@ -254,5 +254,5 @@ def test_capture_support_and_door_sign_on_postgresql(pg_server: LiveServer) -> N
     assert person.post(support_path(note.id), headers=HX).status_code == 200  # type: ignore[arg-type]
     assert supporters(server, note) == 0
     door = person.get(f"/e/demo/screen?room={slot.room_id}").text
-    assert '<span class="text">&lt;i&gt;PG&lt;/i&gt;</span>' in door
+    assert '<span class="text" lang="da">&lt;i&gt;PG&lt;/i&gt;</span>' in door
     assert f'id="note-{note.id}"' in person.get(f"/e/demo/sessions/{slot.id}").text
