@@ -199,6 +199,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if log_config is not None:
         logging.config.dictConfig(log_config)  # before anything logs; uvicorn applies it again, to the same effect
+    if not args.access_log:
+        logging.getLogger("uvicorn.error").addFilter(logs.WithoutSocketLines())  # kept when uvicorn configures it
     database = Database(settings.database_url)
     migrate.upgrade(database.engine)
     _ensure_assets(structured=log_config is not None)

@@ -211,7 +211,7 @@ class Channel:
         if not keys:
             return
         started = time.perf_counter()
-        catching_up = {key for key in keys if any(_catching_up(c) for c in self.clients.get(key, ()))}
+        catching_up = {key for key in keys if any(self._needs_whole(c, key) for c in self.clients.get(key, ()))}
         try:
             rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
         except Exception:
@@ -240,6 +240,19 @@ class Channel:
             if frames:
                 metrics.live_meter(self.topic[0], key[0]).sent(frames, size)
         self._flush_meter.observe(time.perf_counter() - started)
+
+    def _needs_whole(self, client: Client, key: Key) -> bool:
+        """Whether `client` needs its whole regions rendered in this flush: new (or drained after being skipped)
+        and not to be caught up from the kept frames. When a hall reloads, each page comes a few versions behind
+        and its socket is caught up from the history: rendering and reading everything for each of them would
+        cost a whole read per flush (bench/overload.py). A guess that fails costs one flush: `_catch_up` then
+        finds no frames, and the client waits for the next flush, which renders its regions."""
+        if not _catching_up(client):
+            return False
+        stream, known = self.streams.get(key), client.version
+        if client.stale_since is not None or stream is None or known is None or not self.relaying:
+            return True
+        return not stream.base <= known <= self.version
 
     def _render(
         self, keys: list[Key], dirty: Dirty, catching_up: set[Key]

@@ -66,11 +66,13 @@ class Topic:
 
     scope: str
     views: tuple[str, ...]
-    find: Callable[[Session, dict[str, Any]], Any]
+    #: (a read session, the path's parameters, the process's slug → event id memory) → what has an `id`
+    find: Callable[[Session, dict[str, Any], dict[str, int]], Any]
 
 
-EVENT = Topic("event", VIEWS, lambda db, params: events.by_slug(db, params["slug"]))
-SERIES = Topic("series", series_live.VIEWS, lambda db, params: series_domain.by_slug(db, params["series"]))
+# An event by its remembered id (`events.ref`): a hall's phones reopening their sockets read nothing for it.
+EVENT = Topic("event", VIEWS, lambda db, params, known: events.ref(db, params["slug"], known))
+SERIES = Topic("series", series_live.VIEWS, lambda db, params, _known: series_domain.by_slug(db, params["series"]))
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,8 @@ async def _join(
         await websocket.close(code=POLICY)
         return None
     try:
-        found = await read(websocket, lambda db: topic.find(db, scope["path_params"]))  # type: ignore[arg-type]
+        known = scope["app"].state.db.event_ids
+        found = await read(websocket, lambda db: topic.find(db, scope["path_params"], known))  # type: ignore[arg-type]
     except NotFound:
         await websocket.close(code=POLICY)
         return None

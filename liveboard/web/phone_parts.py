@@ -57,6 +57,8 @@ class Parts:
     pitches_html: str
     #: The whole page around the personal regions, per text size: built on first use (`shell`).
     shells: dict[str, str] = field(default_factory=dict)
+    #: "Where do I go now" by (where, here) session ids, per text size: the hall is in a few sessions.
+    evenings: dict[tuple[str, int | None, int | None], str] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -75,6 +77,14 @@ class Parts:
         if page is None:
             page = self.shells[text_size] = build()
         return page
+
+    def evening(self, text_size: str, where: int | None, here: int | None, build: Callable[[], str]) -> str:
+        """A person's "where do I go now" for a plain visit: the same for everyone in the same sessions."""
+        key = (text_size, where, here)
+        html = self.evenings.get(key)
+        if html is None:
+            html = self.evenings[key] = build()
+        return html
 
 
 #: Where a person's "where do I go now" and marks go in a `shell`: comments, which nothing people type can make

@@ -69,11 +69,18 @@ def phone_html(request: Request, context: dict[str, Any]) -> str:
     person's regions and marks put in: two small fragments rendered, not the page."""
     parts: phone_parts.Parts = context["parts"]
     mine, interested = context["mine"], context["interested"]
-    regions = {
-        "my_evening": Markup(render("_my_evening.html", request=request, **context)),
-        "my_marks": Markup(render("_my_marks.html", **context)),
-    }
-    if request.url.query or "failed" in context:
+    plain = not request.url.query and "failed" not in context
+
+    def evening() -> str:
+        return render("_my_evening.html", request=request, **context)
+
+    if plain:
+        where, here = (cell.session.id if cell else None for cell in (context["where"], context["here"]))
+        my_evening = parts.evening(text_size.get(), where, here, evening)
+    else:
+        my_evening = evening()
+    regions = {"my_evening": Markup(my_evening), "my_marks": Markup(render("_my_marks.html", **context))}
+    if not plain:
         board_html = phone_parts.marked(parts.board_html, mine, interested)
         pitches_html = phone_parts.marked(parts.pitches_html, mine, interested)
         return render(
