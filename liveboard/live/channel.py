@@ -212,13 +212,17 @@ class Channel:
             return
         started = time.perf_counter()
         catching_up = {key for key in keys if any(self._needs_whole(c, key) for c in self.clients.get(key, ()))}
-        try:
-            rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
-        except Exception:
-            # The database is away (or restarting): keep what was to be sent for the next try.
-            dirty.merge(self.dirty)
-            self.dirty = dirty
-            raise
+        if not dirty and not catching_up and self.version:
+            # Only new sockets that the kept frames catch up (a hall reopening them): nothing to read or render.
+            rendered: tuple[int, dict[Key, list[Element]], dict[Key, list[Element]]] = (self.version, {}, {})
+        else:
+            try:
+                rendered = await asyncio.to_thread(self._render, keys, dirty, catching_up)
+            except Exception:
+                # The database is away (or restarting): keep what was to be sent for the next try.
+                dirty.merge(self.dirty)
+                self.dirty = dirty
+                raise
         board_version, changed, full = rendered
         self.version = board_version
         self._arm_clock()
