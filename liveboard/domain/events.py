@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from liveboard.domain import audit, validate
@@ -37,6 +37,17 @@ def ref(db: Session, slug: str, known: dict[str, int]) -> EventRef:
             raise NotFound(N_("There is no event called {slug}."), slug=slug)
         known[slug] = event_id
     return EventRef(event_id, slug)
+
+
+_VERSION = select(Event.version).where(Event.id == bindparam("event"))  # type: ignore[arg-type]
+
+
+def now_at(db: Session, slug: str, known: dict[str, int]) -> EventRef:
+    """The event by its remembered id (`ref`), with the version it is at: one small read, where a whole row would
+    cost a hall reopening its sockets more, and which finds a database that is away at once."""
+    event = ref(db, slug, known)
+    version = db.connection().execute(_VERSION, {"event": event.id}).scalar_one()
+    return EventRef(event.id, event.slug, version)
 
 
 def by_slug(db: Session, slug: str) -> Event:

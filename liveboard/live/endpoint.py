@@ -70,8 +70,9 @@ class Topic:
     find: Callable[[Session, dict[str, Any], dict[str, int]], Any]
 
 
-# An event by its remembered id (`events.ref`): a hall's phones reopening their sockets read nothing for it.
-EVENT = Topic("event", VIEWS, lambda db, params, known: events.ref(db, params["slug"], known))
+# An event by its remembered id and its version (`events.now_at`): a hall's phones reopening their sockets read
+# one number each, not the event's row.
+EVENT = Topic("event", VIEWS, lambda db, params, known: events.now_at(db, params["slug"], known))
 SERIES = Topic("series", series_live.VIEWS, lambda db, params, _known: series_domain.by_slug(db, params["series"]))
 
 
