@@ -199,8 +199,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     if log_config is not None:
         logging.config.dictConfig(log_config)  # before anything logs; uvicorn applies it again, to the same effect
-    if not args.access_log:
-        logging.getLogger("uvicorn.error").addFilter(logs.WithoutSocketLines())  # kept when uvicorn configures it
     database = Database(settings.database_url)
     migrate.upgrade(database.engine)
     _ensure_assets(structured=log_config is not None)
@@ -227,7 +225,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        ws=_ws_protocol(),
+        ws=_ws_protocol(access_log=args.access_log),
         ws_per_message_deflate=False,
         ws_max_size=MAX_MESSAGE,
         log_level="info",
@@ -279,11 +277,14 @@ def _ensure_assets(*, structured: bool = False) -> None:
                 print(f"warning: {line}", file=sys.stderr)
 
 
-def _ws_protocol() -> str:
-    """The sans-I/O websockets implementation where this uvicorn has it (0.35+): the legacy one is deprecated."""
-    from uvicorn.config import WS_PROTOCOLS
+def _ws_protocol(*, access_log: bool) -> str | type:
+    """uvicorn's sans-I/O `websockets` protocol (the one `live/wire.py` writes frames through); without
+    `--access-log`, without its lines for every socket (`live/protocol.py`)."""
+    if access_log:
+        return "websockets-sansio"
+    from liveboard.live.protocol import QuietSockets
 
-    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "websockets"
+    return QuietSockets
 
 
 def _base_url(settings: Settings, host: str, port: int) -> str:

@@ -61,13 +61,3 @@ def config(log_format: str, *, instance: str, access_log: bool) -> dict[str, Any
             "liveboard.access": {"level": "INFO" if access_log else "WARNING"},
         },
     }
-
-
-class WithoutSocketLines(logging.Filter):
-    """uvicorn logs every WebSocket handshake at INFO on its error logger ('… "WebSocket /e/demo/ws?…" [accepted]'):
-    access-log lines by nature, one per phone, with the raw path. Without `--access-log` they go the way of the
-    request lines: when a hall reloads, writing 1,500 of them cost a tenth of the server's time
-    (bench/overload.py). A refused handshake is still logged."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, str) and record.msg.startswith('%s - "WebSocket %s" [accepted]'))

@@ -159,7 +159,9 @@ def test_the_banner_lists_addresses_and_a_generated_password() -> None:
     assert "p\n" not in quiet and "Admin password" not in quiet
 
 
-def test_the_websocket_implementation_exists_in_this_uvicorn() -> None:
+def test_the_websocket_implementation_is_uvicorns_sans_io_one() -> None:
     from uvicorn.config import WS_PROTOCOLS
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-    assert _ws_protocol() in WS_PROTOCOLS
+    assert _ws_protocol(access_log=True) == "websockets-sansio" and "websockets-sansio" in WS_PROTOCOLS
+    assert issubclass(_ws_protocol(access_log=False), WebSocketsSansIOProtocol)

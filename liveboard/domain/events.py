@@ -39,15 +39,8 @@ def ref(db: Session, slug: str, known: dict[str, int]) -> EventRef:
     return EventRef(event_id, slug)
 
 
-_VERSION = select(Event.version).where(Event.id == bindparam("event"))  # type: ignore[arg-type]
-
-
-def now_at(db: Session, slug: str, known: dict[str, int]) -> EventRef:
-    """The event by its remembered id (`ref`), with the version it is at: one small read, where a whole row would
-    cost a hall reopening its sockets more, and which finds a database that is away at once."""
-    event = ref(db, slug, known)
-    version = db.connection().execute(_VERSION, {"event": event.id}).scalar_one()
-    return EventRef(event.id, event.slug, version)
+#: An event's version, read by `Database.scalar` when a hall's phones reopen their sockets (`live/endpoint.py`).
+VERSION = select(Event.version).where(Event.id == bindparam("event"))  # type: ignore[arg-type]
 
 
 def by_slug(db: Session, slug: str) -> Event:

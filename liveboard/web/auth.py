@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, Signer
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -98,7 +97,7 @@ async def current_host(connection: HTTPConnection) -> Host | None:
                     accounts.seen(db, found.session, now)
             return found
 
-        host = await run_in_threadpool(look)
+        host = await database.off_loop(look)
     state[_HOST_KEY] = host
     return host
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -33,7 +32,7 @@ async def read(request: Request, work: Callable[[Session], T]) -> T:
         with db.read() as session:
             return work(session)
 
-    return await run_in_threadpool(run)
+    return await db.off_loop(run)
 
 
 async def write(request: Request, work: Callable[[Session], T], *, clean: bool = False) -> T:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from tests.run_py import RunPy
 from tests.servers import free_port
@@ -105,11 +108,20 @@ def test_an_evening_over_http_survives_a_restart(db_path: Path) -> None:
 
 @pytest.mark.parametrize("flag", [False, True], ids=["quiet", "access-log"])
 def test_a_line_per_request_only_with_access_log(db_path: Path, flag: bool) -> None:
-    """The proxy logs requests; `--access-log` adds the server's own line for each (they cost it time at a round
-    start, docs/performance.md)."""
-    server = RunPy(db_path, free_port(), password="hemmeligt-kodeord", args=("--access-log",) if flag else ())
+    """The proxy logs requests; `--access-log` adds the server's own line for each request and socket (they cost
+    it time at a round start and when a hall reloads, docs/performance.md). A refused socket is always told."""
+    args = ("--access-log",) if flag else ()
+    server = RunPy(db_path, free_port(), password="hemmeligt-kodeord", demo=True, args=args)
     try:
         assert httpx.get(f"{server.url}/api/events/ingen-her", timeout=10).status_code == 404
+        socket_url = server.url.replace("http", "ws", 1) + "/e/demo/ws?view=screen&v="
+        with connect(socket_url, origin=Origin(server.url), open_timeout=10) as ws:
+            ws.recv(timeout=10)
+        with pytest.raises(InvalidStatus):
+            connect(socket_url, origin=Origin("https://elsewhere.example"), open_timeout=10)
     finally:
         output = server.stop()
     assert ('"GET /api/events/ingen-her HTTP/1.1" 404' in output) is flag, output
+    assert ('"WebSocket /e/demo/ws?view=screen&v=" [accepted]' in output) is flag, output
+    assert ("connection open" in output) is flag, output
+    assert '"WebSocket /e/demo/ws?view=screen&v=" 403' in output, output
