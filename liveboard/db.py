@@ -25,12 +25,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
 from sqlmodel import Session
 
 from liveboard.domain import audit
 from liveboard.domain.changes import Change, take_changes
+from liveboard.quick_reads import QuickReads
 from liveboard.writer import Writer
 
 Listener = Callable[[list[Change]], None]
@@ -89,38 +88,13 @@ class Database:
         #: The thread the web layer's writes run on, in order and in batches (`liveboard.writer`).
         self.writer = Writer(self)
         self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="liveboard-read")
-        self._compiled: dict[int, tuple[Executable, str, tuple[str, ...] | None]] = {}
+        #: One-statement reads past the Session, for what a hall asks by the thousand (`quick_reads.py`).
+        self.quick = QuickReads(self.engine)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-
-    def scalar(self, statement: Executable, **params: Any) -> Any:
-        """The first column of the first row `statement` reads, or None: one statement on a pooled DBAPI
-        connection, outside any transaction of SQLAlchemy's. ~40 µs on SQLite, against ~340 through a Session
-        (its BEGIN and rollback, the ORM's bookkeeping): for the few reads a hall makes by the thousand, as its
-        phones reopen their sockets. The statement is compiled once; the database's errors are SQLAlchemy's, as
-        from a Session (a database that is away is an `OperationalError`)."""
-        found = self._compiled.get(id(statement))
-        if found is None:
-            compiled = statement.compile(dialect=self.engine.dialect)  # type: ignore[attr-defined]
-            order = tuple(compiled.positiontup) if compiled.positional else None
-            found = self._compiled[id(statement)] = (statement, compiled.string, order)
-        _, sql, order = found
-        dbapi = self.engine.dialect.loaded_dbapi
-        try:
-            connection = self.engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(sql, params if order is None else tuple(params[name] for name in order))
-                row = cursor.fetchone()
-                cursor.close()
-            finally:
-                connection.close()
-        except dbapi.Error as error:
-            raise DBAPIError.instance(sql, params, error, dbapi.Error, dialect=self.engine.dialect) from error
-        return None if row is None else row[0]
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         """Run blocking database work on a reader thread, so the event loop keeps serving meanwhile.

@@ -1,4 +1,4 @@
-"""`Database.scalar` (one statement on a DBAPI connection, for the reads a hall makes by the thousand) and
+"""`Database.quick` (one statement on a DBAPI connection, for the reads a hall makes by the thousand) and
 `Database.off_loop` (database work on a reader thread), on SQLite and on PostgreSQL: the same answers as a
 Session gives, and the same errors, so a database that is away is told as one (503, or 1013 on a socket)."""
 
@@ -35,21 +35,23 @@ def test_scalar_reads_what_a_session_reads(db: Database) -> None:
         event = events.by_slug(session, demo.SLUG)
         room = session.exec(select(Room).where(Room.event_id == event.id)).first()
     assert room is not None
-    assert db.scalar(events.VERSION, event=event.id) == event.version
-    assert db.scalar(ROOM_NAME, room=room.id) == room.name  # a text as typed, Danish letters and all
+    assert db.quick.scalar(events.VERSION, event=event.id) == event.version
+    assert db.quick.scalar(ROOM_NAME, room=room.id) == room.name  # a text as typed, Danish letters and all
     # Several parameters, passed by name whatever the driver's style (SQLite's are positional).
-    assert db.scalar(BY_SLUG_AND_PHASE, phase=event.phase, slug=demo.SLUG) == event.id
-    assert db.scalar(BY_SLUG_AND_PHASE, phase="ended" if event.phase != "ended" else "setup", slug=demo.SLUG) is None
-    assert db.scalar(events.VERSION, event=10**9) is None
+    assert db.quick.scalar(BY_SLUG_AND_PHASE, phase=event.phase, slug=demo.SLUG) == event.id
+    assert (
+        db.quick.scalar(BY_SLUG_AND_PHASE, phase="ended" if event.phase != "ended" else "setup", slug=demo.SLUG) is None
+    )
+    assert db.quick.scalar(events.VERSION, event=10**9) is None
 
 
 def test_scalar_sees_a_commit_at_once(db: Database) -> None:
     with db.read() as session:
         event = events.by_slug(session, demo.SLUG)
-    before = db.scalar(events.VERSION, event=event.id)
+    before = db.quick.scalar(events.VERSION, event=event.id)
     with db.write() as session:
         bump(session, events.ref(session, demo.SLUG, {}), "test")
-    assert db.scalar(events.VERSION, event=event.id) == before + 1
+    assert db.quick.scalar(events.VERSION, event=event.id) == before + 1
 
 
 def test_a_failing_statement_is_sqlalchemys_error_and_the_connection_goes_back(tmp_path: Path) -> None:
@@ -59,7 +61,7 @@ def test_a_failing_statement_is_sqlalchemys_error_and_the_connection_goes_back(t
     try:
         for _ in range(database.engine.pool.size() + database.engine.pool._max_overflow + 2):  # type: ignore[attr-defined]
             with pytest.raises(OperationalError):
-                database.scalar(events.VERSION, event=1)
+                database.quick.scalar(events.VERSION, event=1)
         assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
         database.dispose()

@@ -39,7 +39,7 @@ def ref(db: Session, slug: str, known: dict[str, int]) -> EventRef:
     return EventRef(event_id, slug)
 
 
-#: An event's version, read by `Database.scalar` when a hall's phones reopen their sockets (`live/endpoint.py`).
+#: An event's version, read by `Database.quick` when a hall's phones reopen their sockets (`live/endpoint.py`).
 VERSION = select(Event.version).where(Event.id == bindparam("event"))  # type: ignore[arg-type]
 
 

@@ -25,7 +25,8 @@ def find(db: Session, event: Event, token: str | None) -> Participant | None:
 
 
 _PARTICIPANT = Participant.__table__  # type: ignore[attr-defined]
-_ID = select(_PARTICIPANT.c.id).where(
+#: A visitor's participant id by their cookie's token (`known`; the phone page reads it past the Session).
+ID_BY_TOKEN = select(_PARTICIPANT.c.id).where(
     _PARTICIPANT.c.event_id == bindparam("event"), _PARTICIPANT.c.token == bindparam("token")
 )
 # INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both know: a first sight makes the row in one
@@ -48,7 +49,7 @@ class Visitor:
 
 def known(db: Session, event: Versioned, visitor: Visitor) -> int | None:
     """The visitor's participant id, or None before their first action."""
-    return db.connection().execute(_ID, {"event": event.id, "token": visitor.token}).scalar()
+    return db.connection().execute(ID_BY_TOKEN, {"event": event.id, "token": visitor.token}).scalar()
 
 
 def make(db: Session, event: Versioned, visitor: Visitor) -> int:
@@ -59,7 +60,7 @@ def make(db: Session, event: Versioned, visitor: Visitor) -> int:
         _MAKE[db.get_bind().dialect.name],
         {"event_id": event.id, "token": visitor.token, "lang": visitor.lang, "created_at": utcnow()},
     ).scalar()
-    return made if made is not None else run(_ID, {"event": event.id, "token": visitor.token}).scalar_one()
+    return made if made is not None else run(ID_BY_TOKEN, {"event": event.id, "token": visitor.token}).scalar_one()
 
 
 def get_or_create(db: Session, event: Event, token: str, lang: str | None = None) -> Participant:

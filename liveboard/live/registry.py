@@ -18,6 +18,7 @@ from liveboard.domain.board import Board
 from liveboard.domain.changes import Change
 from liveboard.live import series as series_live
 from liveboard.live.channel import Channel, Client
+from liveboard.memory import Crowds
 from liveboard.models import Event, Presence
 
 Topic = tuple[str, int]
@@ -40,6 +41,8 @@ class Live:
         self.retention_days = retention_days
         self.channels: dict[Topic, Channel] = {}
         self.relaying = True
+        #: What a crowd of sockets left behind is collected once it has left (`memory.Crowds`).
+        self.crowds = Crowds()
 
     def load(self, event_id: int, views: frozenset[str] = frozenset()) -> Board:
         """One consistent read of everything any view shows (SQLite: one read transaction)."""
@@ -103,6 +106,7 @@ class Live:
             if not self.relaying:
                 channel.relay(False)
         channel.join(client)
+        self.crowds.joined()
         return channel
 
     def _channel(self, topic: Topic) -> Channel:
@@ -115,6 +119,7 @@ class Live:
 
     def disconnect(self, channel: Channel, client: Client) -> None:
         channel.leave(client)
+        self.crowds.left()
         if channel.empty() and self.channels.get(channel.topic) is channel:
             channel.close()
             del self.channels[channel.topic]
@@ -123,6 +128,7 @@ class Live:
         for channel in self.channels.values():
             channel.close()
         self.channels.clear()
+        self.crowds.close()
 
 
 def now() -> datetime:

@@ -21,15 +21,16 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
+from liveboard.db import Database
 from liveboard.domain import board as boards
 from liveboard.domain import events
 from liveboard.domain.board import Board
 from liveboard.models import Event, Interest, Pitch, Presence
+from liveboard.quick_reads import Reading
 from liveboard.web.templating import render
 
 _E, _PR = Event.__table__, Presence.__table__  # type: ignore[attr-defined]
 _IN, _PI = Interest.__table__, Pitch.__table__  # type: ignore[attr-defined]
-_VERSION = select(_E.c.version).where(_E.c.id == bindparam("event"))
 _MINE = select(_PR.c.round_id, _PR.c.session_id).where(_PR.c.participant_id == bindparam("participant"))
 _INTERESTED = (
     select(_IN.c.pitch_id)
@@ -100,17 +101,20 @@ class PhoneParts:
         self._builds: dict[tuple[int, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def get(self, db: Session, event_id: int, lang: str, now: datetime) -> Parts:
-        """The parts at the event's version in `db`'s transaction, or newer. Run in the request's language."""
+    def get(self, database: Database, event_id: int, lang: str, now: datetime, version: int) -> Parts:
+        """The parts at `version` (the event's as the request read it) or newer. Run in the request's language.
+
+        A build reads through a Session of its own: the caller holds no connection meanwhile, or the requests
+        waiting for the build could hold every connection of the pool."""
         key = (event_id, lang)
-        version = db.connection().execute(_VERSION, {"event": event_id}).scalar_one()
         parts = self._parts.get(key)
         if parts is not None and parts.fresh(version, now):
             return parts
         with self._build_lock(key):
             parts = self._parts.get(key)
             if parts is None or not parts.fresh(version, now):
-                parts = _build(db, event_id, now)
+                with database.read() as db:
+                    parts = _build(db, event_id, now)
                 self._parts[key] = parts
             return parts
 
@@ -127,13 +131,12 @@ def _build(db: Session, event_id: int, now: datetime) -> Parts:
     return Parts(event, board, render("_board.html", **nobody), render("_pitches.html", **nobody))
 
 
-def marks(db: Session, event_id: int, participant_id: int | None) -> tuple[dict[int, int], set[int]]:
+def marks(read: Reading, event_id: int, participant_id: int | None) -> tuple[dict[int, int], set[int]]:
     """This person's sessions (round id → session id) and the pitches they are interested in."""
     if participant_id is None:
         return {}, set()
-    run = db.connection().execute
-    mine = {round_id: session_id for round_id, session_id in run(_MINE, {"participant": participant_id})}
-    interested = set(run(_INTERESTED, {"participant": participant_id, "event": event_id}).scalars())
+    mine = {round_id: session_id for round_id, session_id in read.rows(_MINE, participant=participant_id)}
+    interested = {pitch_id for (pitch_id,) in read.rows(_INTERESTED, participant=participant_id, event=event_id)}
     return mine, interested
 
 

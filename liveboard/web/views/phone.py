@@ -45,13 +45,20 @@ def with_cookie(request: Request, response: Response, token: str, new: bool) -> 
     return response
 
 
-def phone_page(request: Request, db: Session, token: str | None) -> dict[str, Any]:
+def phone_page(request: Request, token: str | None) -> dict[str, Any]:
     """What the phone page shows: the shared parts from the process's cache (`phone_parts`), with this person's
-    marks and their "where do I go now" on the same board."""
-    event = events.ref(db, request.path_params["slug"], database(request).event_ids)
-    parts = request.app.state.phone_parts.get(db, event.id, request.state.lang, now())
-    who = participants.known(db, event, participants.Visitor(token)) if token else None
-    mine, interested = phone_parts.marks(db, event.id, who)
+    marks and their "where do I go now" on the same board. Read past the Session (`Database.quick`): a hall
+    reloading at once asks this 150 times a second; only a new version's parts are loaded through one."""
+    db = database(request)
+    event_id = db.event_ids.get(request.path_params["slug"])
+    if event_id is None:
+        with db.read() as session:
+            event_id = events.ref(session, request.path_params["slug"], db.event_ids).id
+    with db.quick.reading() as read:
+        version = read.scalar(events.VERSION, event=event_id)
+        who = read.scalar(participants.ID_BY_TOKEN, event=event_id, token=token) if token else None
+        mine, interested = phone_parts.marks(read, event_id, who)
+    parts = request.app.state.phone_parts.get(db, event_id, request.state.lang, now(), version)
     the_board = parts.board
     return {
         "parts": parts,
@@ -98,13 +105,15 @@ def phone_html(request: Request, context: dict[str, Any]) -> str:
         )
 
     shell = parts.shell(text_size.get(), everyone)
-    page_html = phone_parts.marked(shell, mine, interested)
-    return page_html.replace(phone_parts.EVENING, regions["my_evening"]).replace(phone_parts.MARKS, regions["my_marks"])
+    # As plain text: Markup's own `replace` escapes its arguments again, at a page's length.
+    page_html = str(phone_parts.marked(shell, mine, interested))
+    page_html = page_html.replace(phone_parts.EVENING, regions["my_evening"])
+    return page_html.replace(phone_parts.MARKS, regions["my_marks"])
 
 
 async def phone(request: Request) -> Response:
     token, new = auth.ensure_participant_token(request)
-    context = await read(request, lambda db: phone_page(request, db, token))
+    context = await database(request).off_loop(lambda: phone_page(request, token))
     return with_cookie(request, HTMLResponse(phone_html(request, context)), token, new)
 
 
@@ -198,7 +207,7 @@ async def form_error(
     said = {"values": fields, "error": rate_message(error) if limited else message(error), "failed": failed}  # type: ignore[arg-type]
     status, headers = (429, {"Retry-After": str(error.seconds)}) if limited else (422, {})  # type: ignore[union-attr]
     if not htmx.is_htmx(request):
-        context = await read(request, lambda db: phone_page(request, db, token))
+        context = await database(request).off_loop(lambda: phone_page(request, token))
         return HTMLResponse(phone_html(request, {**context, **said}), status_code=status, headers=headers)
     context = await read(request, lambda db: personal(db, request.path_params["slug"], token))
     context.update(said)
