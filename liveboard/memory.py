@@ -89,7 +89,7 @@ class Crowds:
     With `GC_THRESHOLDS` a full collection hardly ever runs by itself, so what 1,500 reloads leave in reference
     cycles stays, and the next crowd is served from new memory instead: after a hall reloaded, the process kept
     ~15 MB (12 %) more than before. One pass when a crowd has gone (`CROWD` sockets fewer than the most there were)
-    gives it back: 1.12× → 1.03× in `bench/overload.py`. The pass stops the event loop while it runs, at a
+    gives it back: 1.13× → 1.04× in `bench/overload.py`. The pass stops the event loop while it runs, at a
     moment with fewer sockets to serve; each is logged."""
 
     def __init__(self, collect: Callable[[], tuple[int, float]] = collect_leftovers, after: float = AFTER_CROWD):

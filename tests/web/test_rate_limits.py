@@ -14,6 +14,7 @@ import secrets
 import httpx
 import pytest
 from conftest import HX, LiveServer, errors
+from test_notetaker import make_key, note_fields, take_path
 from test_series import SLUG, Dialogue, dialogue  # noqa: F401 - a fixture
 
 from liveboard.web.ratelimit import NEW_PER_ADDRESS, PER_PARTICIPANT, Limiter, RateLimited
@@ -208,6 +209,22 @@ def test_a_note_refused_for_speed_comes_back_with_what_was_typed(server: LiveSer
     assert response.status_code == 429
     assert "Den sidste tanke" in html.unescape(response.text)
     assert f"try again in {response.headers['Retry-After']} second" in errors(response.text)
+
+
+@pytest.mark.parametrize("headers", [{}, HX], ids=["plain", "htmx"])
+def test_a_note_takers_note_refused_for_speed_comes_back_with_what_was_typed(server: LiveServer, headers: dict) -> None:
+    slot = server.slot(1, "Lokale 1")
+    key = make_key(server, server.client(host=True), slot.id)  # type: ignore[arg-type]
+    taker = server.client()
+    for number in range(PER_PARTICIPANT["take-note"].amount):
+        assert taker.post(take_path(slot.id), data=note_fields(key, f"Note {number}")).status_code == 303  # type: ignore[arg-type]
+    before = server.dump()
+    response = taker.post(take_path(slot.id), data=note_fields(key, "Det sidste, der blev sagt"), headers=headers)  # type: ignore[arg-type]
+    assert response.status_code == 429
+    assert "Det sidste, der blev sagt" in html.unescape(response.text)
+    assert f"try again in {response.headers['Retry-After']} second" in errors(response.text)
+    assert response.headers["Cache-Control"] == "no-store"  # the page holds the key
+    assert server.dump() == before
 
 
 def test_a_friction_point_refused_for_speed_comes_back_with_what_was_typed(

@@ -16,11 +16,12 @@ from starlette.routing import Route
 
 from liveboard import i18n, qr
 from liveboard.domain import events, notes, schedule
-from liveboard.domain.errors import Invalid
+from liveboard.domain.errors import DomainError, Invalid
 from liveboard.models import Event, Pitch, Room, Round
 from liveboard.models import Session as Slot
 from liveboard.web import auth, htmx, ratelimit
-from liveboard.web.errors import message
+from liveboard.web.errors import message, rate_message
+from liveboard.web.ratelimit import RateLimited
 from liveboard.web.requests import form, read, write
 from liveboard.web.templating import page, render
 from liveboard.web.urls import public_base, short
@@ -67,7 +68,10 @@ async def take_note(request: Request) -> Response:
     fields = await form(request)
     key = fields.get("key")
     # Per key: the key is the note-taker's identity, as a cookie's token is a participant's.
-    await ratelimit.act(request, "take-note", f"key:{str(key)[:64]}")
+    try:
+        await ratelimit.act(request, "take-note", f"key:{str(key)[:64]}")
+    except RateLimited as error:
+        return await _again(request, fields, rate_message(error), 429, error, {"Retry-After": str(error.seconds)})
 
     def run(db: Session) -> None:
         notes.add_by_key(db, events.by_slug(db, slug), session_id, key, fields)
@@ -75,10 +79,7 @@ async def take_note(request: Request) -> Response:
     try:
         await write(request, run)
     except Invalid as error:
-        context = await read(request, lambda db: taker_context(db, slug, session_id, key))
-        context.update(values=fields, error=message(error), field=error.field)
-        name = "take/_form.html" if htmx.is_htmx(request) else "take/take.html"
-        return HTMLResponse(render(name, request=request, **context), status_code=422, headers=PRIVATE)
+        return await _again(request, fields, message(error), 422, error, {}, field=error.field)
     # The kind stays chosen for the next note: a note-taker often writes down several of one kind in a row.
     kept = {"kind": fields.get("kind")}
     if not htmx.is_htmx(request):
@@ -88,6 +89,30 @@ async def take_note(request: Request) -> Response:
     html = render("take/_form.html", request=request, saved=True, values=kept, **context)
     html += render("take/_notes.html", request=request, oob=True, **context)
     return HTMLResponse(html, headers=PRIVATE)
+
+
+async def _again(
+    request: Request,
+    fields: dict[str, object],
+    said: str,
+    status: int,
+    error: Exception,
+    headers: dict[str, str],
+    field: str | None = None,
+) -> Response:
+    """The form back with what was typed and what is wrong (422) or when to send it again (429): nothing a
+    note-taker wrote is lost. A key that is not the session's gets the plain refusal instead (403 or 404), or
+    the plain 429 when that was the reason (a script guessing keys learns nothing more)."""
+    slug, session_id, key = request.path_params["slug"], request.path_params["id"], fields.get("key")
+    try:
+        context = await read(request, lambda db: taker_context(db, slug, session_id, key))
+    except DomainError:
+        if isinstance(error, RateLimited):
+            raise error from None
+        raise
+    context.update(values=fields, error=said, field=field)
+    name = "take/_form.html" if htmx.is_htmx(request) else "take/take.html"
+    return HTMLResponse(render(name, request=request, **context), status_code=status, headers={**PRIVATE, **headers})
 
 
 # --- the host's side ------------------------------------------------------------------------------------------
