@@ -110,7 +110,13 @@ class Backends:
         print(f"demo template {name} migrated and loaded in {time.perf_counter() - t:.1f}s", flush=True)
 
     def fresh_database(self) -> str:
-        """A new database holding the demo, as just loaded; returns its SQLAlchemy URL."""
+        """A new database holding the demo, as just loaded; returns its SQLAlchemy URL. Redis is emptied too: a run
+        is a new evening, and the rate limits' windows (1,500 new participants a minute from one address) are
+        shared there, so the next run's 1,000 new phones within the minute would be the last run's too."""
+        import redis
+
+        with redis.Redis.from_url(self.redis.url, socket_timeout=5) as client:
+            client.flushall()
         if not self.template or time.monotonic() - self.template_made > TEMPLATE_MAX_AGE:
             self._make_template()
         name = f"run_{secrets.token_hex(5)}"
