@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from liveboard.domain import audit
+from liveboard.domain import audit, events
 from liveboard.domain.changes import Change, take_changes
 from liveboard.quick_reads import QuickReads
 from liveboard.writer import Writer
@@ -95,6 +95,15 @@ class Database:
     def read(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    def event_id(self, slug: str) -> int:
+        """The id of the event called `slug` (`events.ref`, remembered in `event_ids`): read once per process,
+        through a Session, for the reads that go past one (`quick`). NotFound when there is none."""
+        event_id = self.event_ids.get(slug)
+        if event_id is None:
+            with self.read() as session:
+                event_id = events.ref(session, slug, self.event_ids).id
+        return event_id
 
     async def off_loop(self, work: Callable[[], T]) -> T:
         """Run blocking database work on a reader thread, so the event loop keeps serving meanwhile.

@@ -71,14 +71,12 @@ def _event(database: Database, params: dict[str, Any]) -> events.EventRef:
     """The event by its remembered id (`events.ref`) and the version it is at: one statement on a DBAPI
     connection (`Database.quick`), which finds a database that is away at once. A hall reopening its sockets
     reads this 1,500 times in a few seconds."""
-    slug, known = params["slug"], database.event_ids
-    if slug not in known:
-        with database.read() as db:
-            events.ref(db, slug, known)
-    version = database.quick.scalar(events.VERSION, event=known[slug])
+    slug = params["slug"]
+    event_id = database.event_id(slug)
+    version = database.quick.scalar(events.VERSION, event=event_id)
     if version is None:
         raise NotFound(N_("There is no event called {slug}."), slug=slug)
-    return events.EventRef(known[slug], slug, version)
+    return events.EventRef(event_id, slug, version)
 
 
 def _series(database: Database, params: dict[str, Any]) -> Any:

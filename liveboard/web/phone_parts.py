@@ -29,7 +29,7 @@ from liveboard.models import Event, Interest, Pitch, Presence
 from liveboard.quick_reads import Reading
 from liveboard.web.templating import render
 
-_E, _PR = Event.__table__, Presence.__table__  # type: ignore[attr-defined]
+_PR = Presence.__table__  # type: ignore[attr-defined]
 _IN, _PI = Interest.__table__, Pitch.__table__  # type: ignore[attr-defined]
 _MINE = select(_PR.c.round_id, _PR.c.session_id).where(_PR.c.participant_id == bindparam("participant"))
 _INTERESTED = (

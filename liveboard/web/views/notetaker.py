@@ -71,7 +71,7 @@ async def take_note(request: Request) -> Response:
     try:
         await ratelimit.act(request, "take-note", f"key:{str(key)[:64]}")
     except RateLimited as error:
-        return await _again(request, fields, rate_message(error), 429, error, {"Retry-After": str(error.seconds)})
+        return await _again(request, fields, error)
 
     def run(db: Session) -> None:
         notes.add_by_key(db, events.by_slug(db, slug), session_id, key, fields)
@@ -79,7 +79,7 @@ async def take_note(request: Request) -> Response:
     try:
         await write(request, run)
     except Invalid as error:
-        return await _again(request, fields, message(error), 422, error, {}, field=error.field)
+        return await _again(request, fields, error)
     # The kind stays chosen for the next note: a note-taker often writes down several of one kind in a row.
     kept = {"kind": fields.get("kind")}
     if not htmx.is_htmx(request):
@@ -91,15 +91,7 @@ async def take_note(request: Request) -> Response:
     return HTMLResponse(html, headers=PRIVATE)
 
 
-async def _again(
-    request: Request,
-    fields: dict[str, object],
-    said: str,
-    status: int,
-    error: Exception,
-    headers: dict[str, str],
-    field: str | None = None,
-) -> Response:
+async def _again(request: Request, fields: dict[str, object], error: Invalid | RateLimited) -> Response:
     """The form back with what was typed and what is wrong (422) or when to send it again (429): nothing a
     note-taker wrote is lost. A key that is not the session's gets the plain refusal instead (403 or 404), or
     the plain 429 when that was the reason (a script guessing keys learns nothing more)."""
@@ -110,9 +102,14 @@ async def _again(
         if isinstance(error, RateLimited):
             raise error from None
         raise
-    context.update(values=fields, error=said, field=field)
+    if isinstance(error, RateLimited):
+        context.update(error=rate_message(error), field=None)
+        status, headers = 429, {**PRIVATE, "Retry-After": str(error.seconds)}
+    else:
+        context.update(error=message(error), field=error.field)
+        status, headers = 422, PRIVATE
     name = "take/_form.html" if htmx.is_htmx(request) else "take/take.html"
-    return HTMLResponse(render(name, request=request, **context), status_code=status, headers={**PRIVATE, **headers})
+    return HTMLResponse(render(name, request=request, values=fields, **context), status_code=status, headers=headers)
 
 
 # --- the host's side ------------------------------------------------------------------------------------------

@@ -50,10 +50,7 @@ def phone_page(request: Request, token: str | None) -> dict[str, Any]:
     marks and their "where do I go now" on the same board. Read past the Session (`Database.quick`): a hall
     reloading at once asks this 150 times a second; only a new version's parts are loaded through one."""
     db = database(request)
-    event_id = db.event_ids.get(request.path_params["slug"])
-    if event_id is None:
-        with db.read() as session:
-            event_id = events.ref(session, request.path_params["slug"], db.event_ids).id
+    event_id = db.event_id(request.path_params["slug"])
     with db.quick.reading() as read:
         version = read.scalar(events.VERSION, event=event_id)
         who = read.scalar(participants.ID_BY_TOKEN, event=event_id, token=token) if token else None
