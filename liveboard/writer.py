@@ -9,6 +9,10 @@ committed) and cheaper: one BEGIN and one COMMIT, and one wait for the lock, per
 
 A write that fails rolls back its own savepoint and raises its own error; the others in its batch commit. A
 commit that fails fails every write of its batch: a reply says OK only for what is committed.
+
+Writes of one kind that cost far less done as one than each on its own, as a round start's joins do (a few
+statements for the whole batch, so the event's lock is held for milliseconds, not for a round trip per join),
+come through `Writer.together`: consecutive ones in a batch are handed over at once.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import contextvars
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
@@ -37,6 +42,22 @@ T = TypeVar("T")
 MAX_BATCH = 64
 
 
+@dataclass
+class Outcome:
+    """What one write done together with others came to: its result or the error that refused it, and the
+    versions its changes got."""
+
+    result: Any = None
+    error: DomainError | None = None
+    versions: list[int] = field(default_factory=list)
+
+
+#: Writes done as one (`Writer.together`): the items of the writes waiting together, in the order they came,
+#: to an `Outcome` each, in the same order. It runs in the first one's context, so it takes what it needs from
+#: the items, and it must refuse only before it writes, as a `clean` write does.
+Together = Callable[[Session, list[Any]], list[Outcome]]
+
+
 @dataclass(eq=False)
 class Job:
     """One request's write: its work, who asked (for the audit log), and where its answer goes."""
@@ -52,6 +73,9 @@ class Job:
     versions: list[int] = field(default_factory=list)
     #: When it was queued (`time.perf_counter`), for the metrics' wait.
     queued: float = field(default_factory=time.perf_counter)
+    #: For a write done together with others: how, and what of it.
+    together: Together | None = None
+    item: Any = None
 
     def answer(self) -> None:
         if not self.future.done():
@@ -80,6 +104,19 @@ class Writer:
         join does: it then runs without a savepoint of its own, which is a good part of a join's cost."""
         loop = asyncio.get_running_loop()
         job = Job(work, actor, contextvars.copy_context(), loop, loop.create_future(), clean=clean)
+        self._start()
+        self._queue.put(job)
+        return await job.future
+
+    async def together(self, work: Together, item: Any, actor: Any = None) -> tuple[Any, list[int]]:
+        """`run` for a write that is done together with the others of its kind waiting at the same moment
+        (`work` the same function): `work(session, items)`, once for all of them. Alone it is
+        `work(session, [item])`, a `clean` write (in a savepoint of its own when a batch runs again carefully)."""
+        loop = asyncio.get_running_loop()
+        alone = partial(_alone, work, item)
+        job = Job(
+            alone, actor, contextvars.copy_context(), loop, loop.create_future(), clean=True, together=work, item=item
+        )
         self._start()
         self._queue.put(job)
         return await job.future
@@ -131,12 +168,16 @@ class Writer:
         alone = len(batch) == 1
         try:
             with self.database.write() as session:
-                for job in batch:
-                    self._one(session, job, nested=not alone and (careful or not job.clean))
+                for group in _groups(batch, careful):
+                    if len(group) > 1:
+                        self._many(session, group)
+                    else:
+                        self._one(session, group[0], nested=not alone and (careful or not group[0].clean))
             metrics.WRITE_BATCH.observe(time.perf_counter() - began)
         except _Unclean as unclean:
             others = [job for job in batch if job is not unclean.job]
-            unclean.job.loop.call_soon_threadsafe(unclean.job.answer)
+            if unclean.job is not None:
+                unclean.job.loop.call_soon_threadsafe(unclean.job.answer)
             if others:
                 self._commit(others, careful=True)
             return
@@ -183,9 +224,49 @@ class Writer:
         else:
             job.versions = [change.version for change in changes[mark:]]
 
+    @staticmethod
+    def _many(session: Session, jobs: list[Job]) -> None:
+        """Writes done together: one call for all. One that fails unexpectedly fails as a whole (`_Unclean`
+        without a job), and the batch runs again carefully, where each is alone and the bad one fails alone."""
+        changes: list = session.info.setdefault("changes", [])
+        mark = len(changes)
+        first = jobs[0]
+        session.info["actor"] = first.actor
+        try:
+            outcomes = first.context.run(first.together, session, [job.item for job in jobs])  # type: ignore[arg-type]
+            session.flush()
+        except Exception as error:
+            del changes[mark:]
+            raise _Unclean(None) from error
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            job.result, job.error, job.versions = outcome.result, outcome.error, outcome.versions
+
+
+def _groups(batch: list[Job], careful: bool) -> Iterator[list[Job]]:
+    """The batch as it runs: consecutive writes done together as one group, every other write alone (all of
+    them alone when the batch runs carefully)."""
+    group: list[Job] = []
+    for job in batch:
+        if group and not careful and job.together is not None and job.together is group[0].together:
+            group.append(job)
+            continue
+        if group:
+            yield group
+        group = [job]
+    if group:
+        yield group
+
+
+def _alone(work: Together, item: Any, session: Session) -> Any:
+    (outcome,) = work(session, [item])
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.result
+
 
 class _Unclean(Exception):
-    """A write without a savepoint failed where it may have written part of itself."""
+    """A write without a savepoint failed where it may have written part of itself (None: one of a group done
+    together, not known which)."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job | None) -> None:
         self.job = job

@@ -7,6 +7,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlmodel import Session, func, select
@@ -18,6 +19,7 @@ from liveboard.domain.changes import Change, bump
 from liveboard.domain.errors import Conflict
 from liveboard.models import Announcement, Attendance, Event, Participant, Presence, Room
 from liveboard.models import Session as Slot
+from liveboard.writer import Outcome
 
 
 @pytest.fixture
@@ -198,3 +200,61 @@ def test_a_clean_write_that_breaks_its_promise_costs_the_others_nothing(db: Data
         assert {"a", "b"} <= set(session.exec(select(Participant.token)))
         version = session.exec(select(Event.version)).one()
     assert sorted(a[1][0] for a in answers if isinstance(a, tuple)) == [version - 1, version]  # type: ignore[index]
+
+
+def announcing(calls: list[int]) -> Any:
+    """A write done together (`Writer.together`): an announcement per item, one call for all waiting; "boom"
+    breaks the promise to refuse only before writing."""
+
+    def work(session: Session, items: list[str]) -> list[Outcome]:
+        calls.append(len(items))
+        event = events.ref(session, demo.SLUG, {})
+        outcomes = []
+        for item in items:
+            if item == "refused":
+                outcomes.append(Outcome(error=Conflict("no")))
+                continue
+            version = bump(session, event, "announcement")
+            session.add(Announcement(event_id=event.id, text=item))
+            if item == "boom":
+                raise RuntimeError("a statement the database refused")
+            outcomes.append(Outcome(result=item, versions=[version]))
+        return outcomes
+
+    return work
+
+
+def test_writes_done_together_are_one_call_for_all_waiting_in_the_order_they_came(db: Database) -> None:
+    calls: list[int] = []
+    work = announcing(calls)
+
+    async def storm() -> list[object]:
+        jobs = [db.writer.together(work, f"a{i}") for i in range(200)]
+        jobs.insert(100, db.writer.run(joining("alone", first_round_sessions(db)[0])))
+        jobs.insert(50, db.writer.together(work, "refused"))
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    answers = run(storm())
+    assert isinstance(answers[50], Conflict)
+    done = [a for a in answers if isinstance(a, tuple)]
+    assert len(done) == 201 and [a[0] for a in answers[:3]] == ["a0", "a1", "a2"]  # type: ignore[index]
+    versions = [a[1][0] for a in done]  # type: ignore[index]
+    assert versions == sorted(versions) and len(set(versions)) == 201  # first come, first committed
+    assert sum(calls) == 201 and len(calls) < 50  # grouped: far fewer calls than writes
+
+
+def test_a_group_that_fails_unexpectedly_runs_again_each_alone_and_only_the_bad_one_fails(db: Database) -> None:
+    calls: list[int] = []
+    work = announcing(calls)
+
+    async def storm() -> list[object]:
+        return await asyncio.gather(
+            *(db.writer.together(work, t) for t in ("x1", "x2", "boom", "x3")), return_exceptions=True
+        )
+
+    answers = run(storm())
+    assert isinstance(answers[2], RuntimeError)
+    assert [a[0] for a in answers if isinstance(a, tuple)] == ["x1", "x2", "x3"]  # type: ignore[index]
+    with db.read() as session:
+        texts = set(session.exec(select(Announcement.text)).all())
+    assert {"x1", "x2", "x3"} <= texts and "boom" not in texts

@@ -28,24 +28,14 @@ def emptied(db: Session, slot: Slot) -> None:
         left(db, slot, participant_id)
 
 
-_INSERT = insert(Attendance.__table__)  # type: ignore[attr-defined]  # built once: a join's hot path writes it
+_INSERT = insert(Attendance.__table__)  # type: ignore[attr-defined]  # built once: a round start writes it
 
 
-def append(
-    db: Session, event_id: int, session_id: int, pitch_id: int, participant_id: int | None, action: str, at: datetime
-) -> None:
-    """One row, as a plain insert: what a join or leave writes, without the ORM's unit of work."""
-    db.connection().execute(
-        _INSERT,
-        {
-            "event_id": event_id,
-            "session_id": session_id,
-            "pitch_id": pitch_id,
-            "participant_id": participant_id,
-            "action": action,
-            "at": at,
-        },
-    )
+def append_many(db: Session, rows: list[dict]) -> None:
+    """Rows as one plain insert (`presence.moves`: a batch of joins and leaves), without the ORM's unit of work.
+    Each row: event_id, session_id, pitch_id, participant_id, action, at."""
+    if rows:
+        db.connection().execute(_INSERT, rows)
 
 
 def _append(db: Session, slot: Slot, participant_id: int | None, action: str) -> None:

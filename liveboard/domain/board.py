@@ -164,6 +164,7 @@ _EVENING_EVENT = (
 )
 _EVENING_MINE = (
     select(
+        _PR.c.participant_id,
         _PR.c.round_id,
         _PR.c.session_id,
         _SL.c.event_id,
@@ -178,18 +179,24 @@ _EVENING_MINE = (
     .join(_SL, _SL.c.id == _PR.c.session_id)
     .join(_PI, _PI.c.id == _SL.c.pitch_id)
     .join(_RM, _RM.c.id == _SL.c.room_id)
-    .where(_PR.c.participant_id == bindparam("participant"), _SL.c.event_id == bindparam("event"))
+    .where(_PR.c.participant_id.in_(bindparam("people", expanding=True)), _SL.c.event_id == bindparam("event"))
 )
 _EVENING_INTEREST = (
-    select(_IN.c.pitch_id)
+    select(_IN.c.participant_id, _IN.c.pitch_id)
     .join(_PI, _PI.c.id == _IN.c.pitch_id)
-    .where(_IN.c.participant_id == bindparam("participant"), _PI.c.event_id == bindparam("event"))
+    .where(_IN.c.participant_id.in_(bindparam("people", expanding=True)), _PI.c.event_id == bindparam("event"))
 )
 
 
 def evening(db: Session, event_id: int, participant_id: int | None, now: datetime) -> Evening:
     """`Board.whereabouts` and `current_cell` for one person, with their marks: what their phone's "where do I
     go now" shows, from their own sessions in the round running now and the next."""
+    return evenings(db, event_id, [participant_id], now)[participant_id]
+
+
+def evenings(db: Session, event_id: int, people: list[int | None], now: datetime) -> dict[int | None, Evening]:
+    """`evening` for each of `people` (None: a phone that has done nothing yet), with three statements for all:
+    a round start's batch of joins answers each phone with its own (`presence.moves`)."""
     run = db.connection().execute
     # Rows, not model instances: what the fragments read of them (a slug, a label, a title) they read alike,
     # and making a few dozen ORM objects would cost more than the statements.
@@ -201,30 +208,38 @@ def evening(db: Session, event_id: int, participant_id: int | None, now: datetim
     rounds = [row for row in rows if row.id is not None]
     clock = events.clock(rounds, now)  # type: ignore[arg-type]
     by_round = {r.id: r for r in rounds}
-    mine: dict[int, int] = {}
-    interested: set[int] = set()
+    mine: dict[int | None, dict[int, int]] = {person: {} for person in people}
+    interested: dict[int | None, set[int]] = {person: set() for person in people}
     by_session: dict[int, Cell] = {}
-    if participant_id is not None:
-        key = {"participant": participant_id, "event": event_id}
+    known = sorted({person for person in people if person is not None})
+    if known:
+        key = {"people": known, "event": event_id}
         for row in run(_EVENING_MINE, key):
-            round_id, slot_id, slot_event, room_id, pitch_id, title, name, location, capacity, present = row
-            mine[round_id] = slot_id
-            by_session[slot_id] = Cell(
-                SimpleNamespace(id=slot_id, event_id=slot_event, round_id=round_id, room_id=room_id, pitch_id=pitch_id),  # type: ignore[arg-type]
-                SimpleNamespace(id=room_id, name=name, location=location, capacity=capacity),  # type: ignore[arg-type]
-                by_round[round_id],
-                SimpleNamespace(id=pitch_id, title=title),  # type: ignore[arg-type]
-                present,
-            )
-        interested = {row.pitch_id for row in run(_EVENING_INTEREST, key)}
-    return Evening(
-        event,
-        clock,
-        mine,
-        interested,
-        _whereabouts(clock, by_session, mine),
-        _current_cell(clock, by_session, mine),
-    )
+            person, round_id, slot_id, slot_event, room_id, pitch_id, title, name, location, capacity, present = row
+            mine[person][round_id] = slot_id
+            if slot_id not in by_session:
+                by_session[slot_id] = Cell(
+                    SimpleNamespace(
+                        id=slot_id, event_id=slot_event, round_id=round_id, room_id=room_id, pitch_id=pitch_id
+                    ),  # type: ignore[arg-type]
+                    SimpleNamespace(id=room_id, name=name, location=location, capacity=capacity),  # type: ignore[arg-type]
+                    by_round[round_id],
+                    SimpleNamespace(id=pitch_id, title=title),  # type: ignore[arg-type]
+                    present,
+                )
+        for person, pitch_id in run(_EVENING_INTEREST, key):
+            interested[person].add(pitch_id)
+    return {
+        person: Evening(
+            event,
+            clock,
+            mine[person],
+            interested[person],
+            _whereabouts(clock, by_session, mine[person]),
+            _current_cell(clock, by_session, mine[person]),
+        )
+        for person in people
+    }
 
 
 def load(db: Session, event: Event, now: datetime, *, all_pitches: bool = False) -> Board:

@@ -151,3 +151,47 @@ def marked(html: str, mine: dict[int, int], interested: set[int]) -> Markup:
         if at >= 0:
             html = html[:at] + _PRESSED + html[at + len(_UNPRESSED) :]
     return Markup(html)
+
+
+class Answers:
+    """The "where do I go now" a join or leave answers with, rendered once for everyone it reads the same for.
+
+    A round start's joins answer a few dozen different fragments (sessions × languages), a thousand times over:
+    rendering each (a note form and all) was a tenth of an instance's CPU in the storm. The key is everything
+    `_my_evening.html` shows of the evening (`shown`), so an edited title or a round that starts makes a new
+    entry; at most `MAX` entries are kept (then they start again)."""
+
+    MAX = 4096
+
+    def __init__(self) -> None:
+        self._html: dict[tuple, str] = {}
+
+    def get(self, lang: str, evening: boards.Evening, build: Callable[[], str]) -> str:
+        key = (lang, shown(evening))
+        html = self._html.get(key)
+        if html is None:
+            if len(self._html) >= self.MAX:
+                self._html.clear()
+            html = self._html[key] = build()
+        return html
+
+
+def shown(evening: boards.Evening) -> tuple:
+    """What `_my_evening.html` reads of an evening (without a note's error or thanks, which no join answer has)."""
+    event, where, here = evening.event, evening.where, evening.here
+    return (
+        event.slug,
+        event.language,
+        event.timezone,
+        where
+        and (
+            where.round.id,
+            where.round.label,
+            where.round.starts,
+            evening.is_current(where.round),
+            where.pitch.title,
+            where.room.name,
+            where.room.location,
+        ),
+        here and (here.session.id, here.pitch.title),
+    )

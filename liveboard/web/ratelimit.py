@@ -39,6 +39,7 @@ window leaves it, which is exactly when they can act again.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import math
@@ -115,7 +116,9 @@ def storage_for(url: str) -> Storage:
         "async+" + ("redis+unix" + url[4:] if scheme == "unix" else url),
         implementation="redispy",
         key_prefix=KEY_PREFIX,
-        socket_timeout=REDIS_TIMEOUT,
+        # No timeout per read and write: redis-py would run each write in a task of its own under `wait_for`
+        # (a fifth of a limiter's call). `Limiter._ask` bounds the whole call instead.
+        socket_timeout=None,
         socket_connect_timeout=REDIS_TIMEOUT,
         retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]
     )
@@ -125,6 +128,8 @@ class Limiter:
     def __init__(self, url: str = "memory://") -> None:
         self.storage = storage_for(url)
         self.limiter = MovingWindowRateLimiter(self.storage)
+        #: How long a call to the storage may take before it counts as away (the memory's never waits).
+        self.timeout = REDIS_TIMEOUT if isinstance(self.storage, RedisStorage) else None
         #: Until when (monotonic) the storage is left alone after a failure; when its absence was last logged.
         self.away_until = 0.0
         self.warned_at = -math.inf
@@ -137,7 +142,8 @@ class Limiter:
         if self.away_until and time.monotonic() < self.away_until:
             return fallback
         try:
-            answer = await call()
+            async with asyncio.timeout(self.timeout):
+                answer = await call()
         except Exception as error:
             now = time.monotonic()
             self.away_until = now + OUTAGE_PAUSE

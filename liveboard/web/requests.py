@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from liveboard.db import Database
 from liveboard.web.auth import actor
+from liveboard.writer import Together
 
 T = TypeVar("T")
 MAX_FORM_BYTES = 64 * 1024
@@ -43,10 +44,22 @@ async def write(request: Request, work: Callable[[Session], T], *, clean: bool =
     (`liveboard.writer`). The audit log of what it does names the host the request was checked for
     (`auth.require_host`). `clean`: `work` refuses only before it writes (`Writer.run`)."""
     result, versions = await database(request).writer.run(work, actor(request), clean=clean)
+    _answered(request, versions)
+    return result
+
+
+async def write_together(request: Request, work: Together, item: Any) -> Any:
+    """`write` for a write done together with the others of its kind waiting at the same moment, as a round
+    start's joins are (`Writer.together`): `work(session, items)`."""
+    result, versions = await database(request).writer.together(work, item, actor(request))
+    _answered(request, versions)
+    return result
+
+
+def _answered(request: Request, versions: list[int]) -> None:
     if versions:
         # Scripts and benchmarks match this to the live frame that carries the change.
         request.scope.setdefault("state", {})["version"] = max(versions)
-    return result
 
 
 async def form(request: Request, lists: tuple[str, ...] = ()) -> dict[str, object]:

@@ -276,6 +276,28 @@ def test_join_or_leave_htmx_gets_my_evening_and_my_marks(server: LiveServer, cli
     assert response.text.split('<i id="my-marks"')[0].strip() == mine.text.strip()
 
 
+def test_the_join_answer_shared_by_a_hall_follows_an_edited_title_and_each_language(
+    server: LiveServer, client: httpx.Client
+) -> None:
+    """Everyone joining the same session gets the same "where do I go now", rendered once (`phone_parts.Answers`):
+    what it shows is its key, so a host's edit of the title shows in the next answer, and a Danish phone gets
+    Danish."""
+    slot = server.slot(1, "Lokale 2")
+    first = client.post(f"/e/demo/sessions/{slot.id}/join", headers=HX).text
+    second = server.client().post(f"/e/demo/sessions/{slot.id}/join", headers=HX).text
+    assert first.split('<i id="my-marks"')[0] == second.split('<i id="my-marks"')[0]
+    host = server.client(host=True)
+    pitch = server.get(Pitch, slot.pitch_id)
+    edited = host.post(
+        f"/e/demo/host/pitches/{pitch.id}/edit", data={"title": "Rettet titel", "story": "", "author": ""}
+    )
+    assert edited.status_code == 303
+    third = server.client().post(f"/e/demo/sessions/{slot.id}/join", headers=HX).text
+    assert "Rettet titel" in third and html.escape(pitch.title) not in third
+    danish = server.client(lang="da").post(f"/e/demo/sessions/{slot.id}/join", headers=HX).text
+    assert "Hvor skal jeg hen nu?" in danish and "Where do I go now?" in third
+
+
 def test_join_moves_me_out_of_the_other_session_of_that_round(server: LiveServer, client: httpx.Client) -> None:
     a, b = server.slot(1, "Lokale 1"), server.slot(1, "Lokale 2")
     count_a, count_b = server.present(a), server.present(b)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import secrets
+import socket
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from conftest import HX, LiveServer, errors
 from test_notetaker import make_key, note_fields, take_path
 from test_series import SLUG, Dialogue, dialogue  # noqa: F401 - a fixture
 
-from liveboard.web.ratelimit import NEW_PER_ADDRESS, PER_PARTICIPANT, Limiter, RateLimited
+from liveboard.web.ratelimit import NEW_PER_ADDRESS, PER_PARTICIPANT, REDIS_TIMEOUT, Limiter, RateLimited
 
 HALL = "192.0.2.10"
 
@@ -33,6 +35,25 @@ def refused(limiter: Limiter, action: str, who: str, address: str = HALL) -> int
     except RateLimited as refusal:
         return refusal.seconds
     return None
+
+
+def test_a_redis_that_never_answers_lets_actions_through_and_is_left_alone(caplog: pytest.LogCaptureFixture) -> None:
+    """A Redis that takes the connection and then says nothing (a stuck server, a dead peer behind a live port)
+    counts as away after `REDIS_TIMEOUT`: the action goes through unlimited, once logged, and the next ones do
+    not wait on it again while it is left alone."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever answers
+        limiter = Limiter(f"redis://127.0.0.1:{silent.getsockname()[1]}")
+
+        async def actions() -> None:
+            for _ in range(20):
+                await limiter.act("move", "one-phone", HALL)
+            await limiter.close()
+
+        with caplog.at_level(logging.WARNING, logger="liveboard.web.ratelimit"):
+            asyncio.run(asyncio.wait_for(actions(), 10 * REDIS_TIMEOUT))
+    assert limiter.away_until > 0
+    warnings = [r.getMessage() for r in caplog.records if r.name == "liveboard.web.ratelimit"]
+    assert warnings == ["rate limits are off while their storage is away: TimeoutError"]
 
 
 # --- the table's numbers ------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,15 +14,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from liveboard.domain import blocking, board, changes, events, notes, participants, pitches, presence, schedule
-from liveboard.domain.errors import Invalid
+from liveboard.domain.errors import Invalid, NotFound
 from liveboard.domain.harvest import NoteView
 from liveboard.models import Event, Participant
 from liveboard.web import auth, htmx, phone_parts, ratelimit
 from liveboard.web.errors import message, rate_message
 from liveboard.web.ratelimit import RateLimited
-from liveboard.web.requests import database, form, now, read, write
+from liveboard.web.requests import database, form, now, read, write, write_together
 from liveboard.web.security import text_size
 from liveboard.web.templating import page, render
+from liveboard.writer import Outcome
 
 
 def personal(db: Session, slug: str, token: str | None) -> dict[str, Any]:
@@ -232,40 +235,82 @@ def back_after_move(request: Request, anchor: str) -> str:
     return referring if referring and referring.startswith(f"/e/{slug}/rooms/") else back_to(request, anchor)
 
 
-async def move(request: Request, step: Any) -> Response:
-    """A join or leave: the round start's hot path. It reads the event by id only (`events.ref`), the domain's
-    `step` refuses before it writes and writes with plain statements, and an htmx request gets this person's
-    "where do I go now" and marks (the board's counts come over the socket, rendered once for everyone)."""
+#: The answers to joins and leaves, by what they show (a hall's round start asks for a few dozen, a thousand times).
+_ANSWERS = phone_parts.Answers()
+
+
+@dataclass(frozen=True)
+class _Moving:
+    """A join or leave as the writer takes it, together with the others waiting (`moving`)."""
+
+    slug: str
+    move: presence.Move
+    #: An htmx request: the answer is the person's own "where do I go now".
+    answer: bool
+    #: The database's slug → id (`events.ref`).
+    known: dict[str, int]
+    now: datetime
+
+
+def moving(db: Session, asked: list[_Moving]) -> list[Outcome]:
+    """The joins and leaves waiting together, per event: `presence.moves` for all of them, then the evenings of
+    those whose phone wants one, read in the same transaction with three statements for all (a read of its own
+    would cost a thread hop and a transaction more per join)."""
+    outcomes = [Outcome() for _ in asked]
+    by_slug: dict[str, list[int]] = {}
+    for index, one in enumerate(asked):
+        by_slug.setdefault(one.slug, []).append(index)
+    for slug, indexes in by_slug.items():
+        try:
+            event = events.ref(db, slug, asked[indexes[0]].known)
+        except NotFound as error:
+            for index in indexes:
+                outcomes[index].error = error
+            continue
+        moved = dict(zip(indexes, presence.moves(db, event, [asked[index].move for index in indexes]), strict=True))
+        answering = [index for index in indexes if asked[index].answer and moved[index].error is None]
+        people = [moved[index].participant_id for index in answering]
+        evenings = board.evenings(db, event.id, people, asked[indexes[0]].now) if answering else {}
+        for index in indexes:
+            result, outcome = moved[index], outcomes[index]
+            outcome.error = result.error
+            outcome.versions = [result.version] if result.version is not None else []
+            if index in answering:
+                outcome.result = evenings[result.participant_id]
+    return outcomes
+
+
+async def move(request: Request, leaving: bool) -> Response:
+    """A join or leave: the round start's hot path. The writer does it together with the others waiting
+    (`moving`): the event by id only (`events.ref`), a few statements for all of them, and an htmx request gets
+    this person's "where do I go now" and marks (the board's counts come over the socket, rendered once for
+    everyone)."""
     token, new = auth.ensure_participant_token(request)
     await ratelimit.act(request, "move", token)
-    slug, session_id = request.path_params["slug"], request.path_params["id"]
-    known, answer = database(request).event_ids, htmx.is_htmx(request)
-    visitor = participants.Visitor(token, request.state.lang)
-
-    def run(db: Session) -> board.Evening | None:
-        event = events.ref(db, slug, known)
-        participant_id = step(db, event, visitor, session_id)
-        return board.evening(db, event.id, participant_id, now()) if answer else None
-
-    # The answer is read in the write's own transaction: a read of its own would cost a thread hop and a
-    # transaction more per join (measured: a fifth more CPU in a round-start storm).
-    evening = await write(request, run, clean=True)
+    asked = _Moving(
+        request.path_params["slug"],
+        presence.Move(participants.Visitor(token, request.state.lang), request.path_params["id"], leaving),
+        htmx.is_htmx(request),
+        database(request).event_ids,
+        now(),
+    )
+    evening = await write_together(request, moving, asked)
     fragment = None
     if evening is not None:
         context = {"event": evening.event, "board": evening, "mine": evening.mine, "interested": evening.interested}
         context.update(where=evening.where, here=evening.here)
-        fragment = render("_my_evening.html", request=request, **context)
+        fragment = _ANSWERS.get(request.state.lang, evening, lambda: render("_my_evening.html", **context))
         fragment += render("_my_marks.html", oob=True, **context)
-    anchor = "#my-evening" if step is presence.join else "#board"
+    anchor = "#board" if leaving else "#my-evening"
     return with_cookie(request, htmx.done(request, back_after_move(request, anchor), fragment), token, new)
 
 
 async def join(request: Request) -> Response:
-    return await move(request, presence.join)
+    return await move(request, leaving=False)
 
 
 async def leave(request: Request) -> Response:
-    return await move(request, presence.leave)
+    return await move(request, leaving=True)
 
 
 async def add_note(request: Request) -> Response:
