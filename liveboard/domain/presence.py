@@ -111,6 +111,8 @@ class _Place:
 
 @dataclass(eq=False)
 class _Person:
+    """A phone the moves name: its participant row (None until a join makes it), and its places."""
+
     id: int | None
     blocked: bool = False
     #: round id → where they are, as the moves so far left it, and as the database has it.
