@@ -188,15 +188,10 @@ _EVENING_INTEREST = (
 )
 
 
-def evening(db: Session, event_id: int, participant_id: int | None, now: datetime) -> Evening:
-    """`Board.whereabouts` and `current_cell` for one person, with their marks: what their phone's "where do I
-    go now" shows, from their own sessions in the round running now and the next."""
-    return evenings(db, event_id, [participant_id], now)[participant_id]
-
-
 def evenings(db: Session, event_id: int, people: list[int | None], now: datetime) -> dict[int | None, Evening]:
-    """`evening` for each of `people` (None: a phone that has done nothing yet), with three statements for all:
-    a round start's batch of joins answers each phone with its own (`presence.moves`)."""
+    """`Board.whereabouts` and `current_cell` for each of `people` (None: a phone that has done nothing yet), with
+    their marks: what their phones' "where do I go now" shows, from their own sessions in the round running now and
+    the next. Three statements for all: a round start's batch of joins answers each phone with its own."""
     run = db.connection().execute
     # Rows, not model instances: what the fragments read of them (a slug, a label, a title) they read alike,
     # and making a few dozen ORM objects would cost more than the statements.

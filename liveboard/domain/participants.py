@@ -56,11 +56,6 @@ class Visitor:
     lang: str | None = None
 
 
-def known(db: Session, event: Versioned, visitor: Visitor) -> int | None:
-    """The visitor's participant id, or None before their first action."""
-    return db.connection().execute(ID_BY_TOKEN, {"event": event.id, "token": visitor.token}).scalar()
-
-
 def make(db: Session, event: Versioned, visitor: Visitor) -> int:
     """The row for a visitor not seen yet, at a round start's pace. Two first requests at once make one row (the
     loser reads the winner's id)."""
