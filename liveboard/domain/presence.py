@@ -139,9 +139,10 @@ def moves(db: Session, event: Versioned, asked: Sequence[Move]) -> list[Moved]:
     people: dict[str, _Person] = {}
     for row in run(_PEOPLE, {"tokens": sorted({m.visitor.token for m in asked}), "event": event.id}):
         person = people.setdefault(row.token, _Person(row.id, row.blocked_at is not None))
-        if row.mine_id is not None:
-            person.stored[row.mine_round] = _Place(row.mine_id, row.mine_session, row.mine_pitch)
-            person.places[row.mine_round] = _Place(row.mine_id, row.mine_session, row.mine_pitch)
+        if row.mine_id is not None:  # one object for both: a move replaces a place, never changes it
+            person.stored[row.mine_round] = person.places[row.mine_round] = _Place(
+                row.mine_id, row.mine_session, row.mine_pitch
+            )
     present = {number: cell.present for number, cell in cells.items()}
     moment = utcnow()
     # Per move: who made it, and what it came to; the attendance rows and the changes, in order.

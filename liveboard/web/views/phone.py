@@ -268,7 +268,7 @@ def moving(db: Session, asked: list[_Moving]) -> list[Outcome]:
                 outcomes[index].error = error
             continue
         moved = dict(zip(indexes, presence.moves(db, event, [asked[index].move for index in indexes]), strict=True))
-        answering = [index for index in indexes if asked[index].answer and moved[index].error is None]
+        answering = {index for index in indexes if asked[index].answer and moved[index].error is None}
         people = [moved[index].participant_id for index in answering]
         evenings = board.evenings(db, event.id, people, asked[indexes[0]].now) if answering else {}
         for index in indexes:
